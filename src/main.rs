@@ -1,0 +1,43 @@
+//! The `boxdeck` binary: the dashboard with no subcommand, else the headless CLI.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use boxdeck::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("boxdeck: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Some(_) => cli::dispatch(cli).await,
+            None => {
+                eprintln!("boxdeck: the dashboard is not built yet; use a subcommand (see `boxdeck --help`)");
+                Ok(2)
+            }
+        }
+    });
+    // Don't wait for lingering stream tasks (a follow cut short by a closed pipe).
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    match result {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("boxdeck: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
