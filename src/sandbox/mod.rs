@@ -6,12 +6,14 @@
 //! - [`create`]: creating a sandbox from a profile, pulling its image when missing
 //! - [`prune`]: the prune plan and its safe execution (SPEC 7.2)
 //! - [`run`]: running commands in one or many sandboxes (SPEC 8 `run`)
+//! - [`select`]: choosing several sandboxes by name, label or project
 
 pub mod create;
 pub mod fleet;
 pub mod labels;
 pub mod prune;
 pub mod run;
+pub mod select;
 
 use serde::Serialize;
 
