@@ -316,10 +316,10 @@ fn on_destroy_key(s: &mut State) {
     if targets.is_empty() {
         return;
     }
-    let mut lines = vec![format!(
-        "Destroy {}? Running ones are killed; this cannot be undone.",
-        names(&targets)
-    )];
+    let mut lines = vec![
+        format!("Destroy {}? This cannot be undone.", names(&targets)),
+        "Running ones are killed first.".to_string(),
+    ];
     lines.extend(targets.iter().map(|t| format!("  {} ({})", t.name, t.key.engine)));
     s.dialog = Some(Dialog::Confirm(Confirm {
         title: "Destroy".into(),

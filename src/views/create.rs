@@ -11,7 +11,7 @@ use crate::state::dialog::{CreateDialog, CreateField};
 use super::theme::Theme;
 
 pub fn draw(f: &mut Frame, area: Rect, d: &CreateDialog, t: &Theme) {
-    let r = super::centered(area, 60, 11);
+    let r = super::centered(area, 66, 11);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(t.accent))

@@ -22,8 +22,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         ]));
     }
     lines.push(Line::styled(" Logs tab", Style::default().fg(t.header)));
-    lines.push(Line::raw(" t               timestamps on/off"));
-    lines.push(Line::raw(" j k g G         scroll, top, follow the end"));
+    lines.push(Line::raw(" t             timestamps on/off"));
+    lines.push(Line::raw(" j k g G       scroll, top, follow the end"));
     lines.push(Line::styled(" Palette (:)", Style::default().fg(t.header)));
     for (c, d) in super::palette::COMMANDS {
         lines.push(Line::from(vec![

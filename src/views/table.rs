@@ -27,15 +27,21 @@ const HEADERS: [(&str, Option<SortKey>); 11] = [
     ("PIDS", None),
 ];
 
-fn widths() -> [Constraint; 11] {
+/// Column widths from the rows on screen (only those are measured).
+fn widths(visible: &[&Row]) -> [Constraint; 11] {
+    let w = |f: &dyn Fn(&Row) -> usize, header: usize, min: usize, max: usize| {
+        let m = visible.iter().map(|r| f(r)).max().unwrap_or(0).max(header).max(min);
+        Constraint::Length(m.min(max) as u16)
+    };
+    let chars = |s: &str| s.chars().count();
     [
         Constraint::Length(1),
-        Constraint::Fill(3),
-        Constraint::Length(8),
-        Constraint::Length(17),
-        Constraint::Fill(2),
-        Constraint::Length(10),
-        Constraint::Length(10),
+        w(&|r| chars(&r.sb.name), 5, 8, 40),
+        w(&|r| chars(&r.sb.engine), 6, 6, 16),
+        w(&|r| chars(&state_text(r)), 6, 7, 20),
+        Constraint::Fill(1),
+        w(&|r| r.sb.profile.as_deref().map(chars).unwrap_or(0), 7, 7, 16),
+        w(&|r| r.sb.project.as_deref().map(chars).unwrap_or(0), 7, 7, 16),
         Constraint::Length(6),
         Constraint::Length(6),
         Constraint::Length(10),
@@ -90,59 +96,62 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         Cell::from(text)
     }))
     .style(Style::default().fg(t.header).add_modifier(Modifier::BOLD));
-    let rows = s
+    let shown: Vec<(usize, &crate::app::msg::RowKey, &Row)> = s
         .view
         .iter()
         .enumerate()
         .skip(s.offset)
         .take(inner_h)
         .filter_map(|(i, k)| s.rows.get(k).map(|r| (i, k, r)))
-        .map(|(i, k, r)| {
-            let marked = s.marks.contains(k);
-            let sb = &r.sb;
-            let uptime = r
-                .started
-                .map(|st| human_duration(std::time::Duration::from_secs((s.now - st).max(0) as u64)))
-                .unwrap_or_default();
-            let (cpu, mem, pids) = match (&r.stats, sb.state.is_live()) {
-                (Some(st), true) => (
-                    format!("{:.1}", st.cpu_percent),
-                    human_bytes(st.mem_bytes),
-                    st.pids.to_string(),
-                ),
-                _ => (String::new(), String::new(), String::new()),
-            };
-            let name_style = if marked {
-                Style::default().fg(t.marked).add_modifier(Modifier::BOLD)
-            } else if !sb.managed {
-                Style::default().fg(t.dim)
-            } else {
-                Style::default()
-            };
-            let cells = vec![
-                Cell::from(if marked { "●" } else { " " }).style(Style::default().fg(t.marked)),
-                Cell::from(sb.name.as_str()).style(name_style),
-                Cell::from(sb.engine.as_str()),
-                Cell::from(state_text(r)).style(state_style(sb.state, t)),
-                Cell::from(sb.image.as_str()),
-                Cell::from(sb.profile.as_deref().unwrap_or("")),
-                Cell::from(sb.project.as_deref().unwrap_or("")),
-                Cell::from(uptime),
-                Cell::from(cpu),
-                Cell::from(mem),
-                Cell::from(pids),
-            ];
-            let mut row = TRow::new(cells);
-            if i == s.selected {
-                let mut st = Style::default().bg(t.selected_bg);
-                if s.focus == Pane::Table {
-                    st = st.add_modifier(Modifier::BOLD);
-                }
-                row = row.style(st);
+        .collect();
+    let visible: Vec<&Row> = shown.iter().map(|(_, _, r)| *r).collect();
+    let widths = widths(&visible);
+    let rows = shown.into_iter().map(|(i, k, r)| {
+        let marked = s.marks.contains(k);
+        let sb = &r.sb;
+        let uptime = r
+            .started
+            .map(|st| human_duration(std::time::Duration::from_secs((s.now - st).max(0) as u64)))
+            .unwrap_or_default();
+        let (cpu, mem, pids) = match (&r.stats, sb.state.is_live()) {
+            (Some(st), true) => (
+                format!("{:.1}", st.cpu_percent),
+                human_bytes(st.mem_bytes),
+                st.pids.to_string(),
+            ),
+            _ => (String::new(), String::new(), String::new()),
+        };
+        let name_style = if marked {
+            Style::default().fg(t.marked).add_modifier(Modifier::BOLD)
+        } else if !sb.managed {
+            Style::default().fg(t.dim)
+        } else {
+            Style::default()
+        };
+        let cells = vec![
+            Cell::from(if marked { "●" } else { " " }).style(Style::default().fg(t.marked)),
+            Cell::from(sb.name.as_str()).style(name_style),
+            Cell::from(sb.engine.as_str()),
+            Cell::from(state_text(r)).style(state_style(sb.state, t)),
+            Cell::from(sb.image.as_str()),
+            Cell::from(sb.profile.as_deref().unwrap_or("")),
+            Cell::from(sb.project.as_deref().unwrap_or("")),
+            Cell::from(uptime),
+            Cell::from(cpu),
+            Cell::from(mem),
+            Cell::from(pids),
+        ];
+        let mut row = TRow::new(cells);
+        if i == s.selected {
+            let mut st = Style::default().bg(t.selected_bg);
+            if s.focus == Pane::Table {
+                st = st.add_modifier(Modifier::BOLD);
             }
-            row
-        });
-    let table = Table::new(rows, widths()).header(header).block(block).column_spacing(1);
+            row = row.style(st);
+        }
+        row
+    });
+    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
     f.render_widget(table, area);
     if s.view.is_empty() && area.height > 4 {
         let msg = if s.rows.is_empty() {
