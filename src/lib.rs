@@ -5,12 +5,18 @@
 //! - [`sandbox`]: the sandbox model: pocketdock labels, name resolution, create, prune, run.
 //! - [`config`]: the config file, profiles and pocketdock projects.
 //! - [`cli`]: the headless subcommands.
+//! - [`app`], [`state`], [`views`], [`workers`], [`tui`]: the dashboard.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod sandbox;
+pub mod state;
+pub mod tui;
 pub mod util;
+pub mod views;
+pub mod workers;
 
 pub use error::{Error, ErrorKind, Result};
