@@ -5,11 +5,13 @@
 //! - [`sandbox`]: the sandbox model: pocketdock labels, name resolution, create, prune, run.
 //! - [`config`]: the config file, profiles and pocketdock projects.
 //! - [`cli`]: the headless subcommands.
+//! - [`logview`]: the log pane model (bounded ring, ANSI sanitising, search) and its widget.
 
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod logview;
 pub mod sandbox;
 pub mod util;
 
