@@ -452,17 +452,31 @@ async fn signal_session(engine: &Engine, container: &str, marker: &str, sig: &st
 
 /// How a session ended once its output stream closed.
 async fn final_status(engine: &Engine, container: &str, exec_id: &str, failure: Option<String>) -> Status {
-    match engine.inspect(container).await {
-        Err(e) if is_not_found(&e) => return Status::Failed("sandbox vanished".into()),
-        Err(e) => return Status::Failed(failure.unwrap_or(e.message)),
-        Ok(d) if !d.running => return Status::Failed(format!("sandbox stopped ({})", d.state)),
-        Ok(_) => {}
+    let code = match &failure {
+        None => engine.exec_wait(exec_id).await.ok(),
+        Some(_) => None,
+    };
+    // A shell killed by a signal may have gone down with its sandbox: the container's state
+    // can trail the exec's end by a moment, so look a few times before calling it an exit.
+    let checks = if code.is_some_and(|c| (0..128).contains(&c)) {
+        1
+    } else {
+        6
+    };
+    for i in 0..checks {
+        match engine.inspect(container).await {
+            Err(e) if is_not_found(&e) => return Status::Failed("sandbox vanished".into()),
+            Err(e) => return Status::Failed(failure.unwrap_or(e.message)),
+            Ok(d) if !d.running => return Status::Failed(format!("sandbox stopped ({})", d.state)),
+            Ok(_) => {}
+        }
+        if i + 1 < checks {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
-    if let Some(f) = failure {
-        return Status::Failed(format!("connection lost: {f}"));
-    }
-    match engine.exec_wait(exec_id).await {
-        Ok(code) => Status::Exited(code),
-        Err(e) => Status::Failed(e.message),
+    match (code, failure) {
+        (Some(c), _) => Status::Exited(c),
+        (None, Some(f)) => Status::Failed(format!("connection lost: {f}")),
+        (None, None) => Status::Failed("the engine did not report the shell's exit code".into()),
     }
 }
