@@ -11,6 +11,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod emulator;
 pub mod engine;
 pub mod error;
 pub mod logview;
