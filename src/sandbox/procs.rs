@@ -144,13 +144,13 @@ const KILL_SCRIPT: &str = r#"d=$1
 #ST#
 { read -r pid pg wp pst wst < "$d/pid"; } 2>/dev/null || { echo "no pid record in $d" >&2; exit 3; }
 { [ -n "$pst" ] && [ "$(st $pid)" = "$pst" ]; } || { [ -n "$wst" ] && [ "$(st $wp)" = "$wst" ]; } || exit 4
-alive() { kill -0 -- "-$pg" 2>/dev/null; }
+alive() { kill -0 "-$pg" 2>/dev/null; }
 alive || exit 4
 echo TERM > "$d/killed"
-kill -TERM -- "-$pg" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+kill -TERM "-$pg" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 i=0; while [ $i -lt 30 ] && alive; do sleep 0.1; i=$((i+1)); done
 code=143
-if alive; then echo KILL > "$d/killed"; code=137; kill -KILL -- "-$pg" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; sleep 0.1; fi
+if alive; then echo KILL > "$d/killed"; code=137; kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; sleep 0.1; fi
 i=0; while [ $i -lt 20 ] && [ ! -f "$d/exit" ]; do sleep 0.1; i=$((i+1)); done
 if [ ! -f "$d/exit" ]; then read -r up _ < /proc/uptime; echo "$code $(date +%s) $up" > "$d/exit"; fi
 exit 0
@@ -158,11 +158,11 @@ exit 0
 
 /// TERM, then KILL, process group `$1` (an exec'd process leads its own group).
 const KILL_PID_SCRIPT: &str = r#"pg=$1
-alive() { kill -0 -- "-$pg" 2>/dev/null || kill -0 "$pg" 2>/dev/null; }
+alive() { kill -0 "-$pg" 2>/dev/null || kill -0 "$pg" 2>/dev/null; }
 alive || exit 4
-kill -TERM -- "-$pg" 2>/dev/null || kill -TERM "$pg" 2>/dev/null
+kill -TERM "-$pg" 2>/dev/null || kill -TERM "$pg" 2>/dev/null
 i=0; while [ $i -lt 30 ] && alive; do sleep 0.1; i=$((i+1)); done
-if alive; then kill -KILL -- "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; fi
+if alive; then kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; fi
 exit 0
 "#;
 
