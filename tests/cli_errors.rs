@@ -30,7 +30,8 @@ fn assert_clean_failure(o: &Output, code: i32, needle: &str) {
     );
     // Progress lines may come first; the cause is one line starting with "boxdeck: " or "error: ".
     assert!(
-        err.lines().any(|l| (l.starts_with("boxdeck: ") || l.starts_with("error: ")) && l.contains(needle)),
+        err.lines()
+            .any(|l| (l.starts_with("boxdeck: ") || l.starts_with("error: ")) && l.contains(needle)),
         "one-line cause with '{needle}':\n{err}"
     );
 }

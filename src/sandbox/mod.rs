@@ -7,10 +7,14 @@
 //! - [`prune`]: the prune plan and its safe execution (SPEC 7.2)
 //! - [`run`]: running commands in one or many sandboxes (SPEC 8 `run`)
 //! - [`select`]: choosing several sandboxes by name, label or project
+//! - [`procs`]: detached processes and the list of every exec in a sandbox (SPEC 6.1, 6.2)
+//! - [`fanout`]: one command in many sandboxes at once, results as each finishes (SPEC 6.3)
 
 pub mod create;
+pub mod fanout;
 pub mod fleet;
 pub mod labels;
+pub mod procs;
 pub mod prune;
 pub mod run;
 pub mod select;
