@@ -3,11 +3,13 @@
 //!
 //! - [`labels`]: label keys and how boxdeck writes them
 //! - [`fleet`]: every connected engine, listing and name resolution across them
+//! - [`bulk`]: stop/start/restart/destroy over many sandboxes with progress (SPEC 7.1)
 //! - [`create`]: creating a sandbox from a profile, pulling its image when missing
 //! - [`prune`]: the prune plan and its safe execution (SPEC 7.2)
 //! - [`run`]: running commands in one or many sandboxes (SPEC 8 `run`)
 //! - [`select`]: choosing several sandboxes by name, label or project
 
+pub mod bulk;
 pub mod create;
 pub mod fleet;
 pub mod labels;
