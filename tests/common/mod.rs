@@ -62,7 +62,9 @@ pub fn docker() -> Option<TestEngine> {
 
 impl TestEngine {
     pub async fn connect(&self) -> Engine {
-        Engine::connect(&EngineTarget::new(self.url.clone(), HostSource::Flag)).await.expect("connect to test engine")
+        Engine::connect(&EngineTarget::new(self.url.clone(), HostSource::Flag))
+            .await
+            .expect("connect to test engine")
     }
 }
 
@@ -81,7 +83,12 @@ impl RunId {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("config.toml");
         std::fs::write(&config, test_config()).expect("write test config");
-        RunId { id, urls: engines.iter().map(|e| e.url.clone()).collect(), config, _dir: dir }
+        RunId {
+            id,
+            urls: engines.iter().map(|e| e.url.clone()).collect(),
+            config,
+            _dir: dir,
+        }
     }
 
     /// The label to put on every container of this run.
@@ -97,7 +104,9 @@ impl RunId {
     /// `boxdeck` with `--host url`, the test config, and a clean environment.
     pub fn boxdeck(&self, url: &str) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_boxdeck"));
-        c.env("BOXDECK_CONFIG", &self.config).env_remove("DOCKER_HOST").env_remove("DOCKER_CONTEXT");
+        c.env("BOXDECK_CONFIG", &self.config)
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONTEXT");
         c.arg("--host").arg(url);
         c
     }
@@ -106,7 +115,15 @@ impl RunId {
     pub fn create(&self, url: &str, name: &str, extra: &[&str]) -> String {
         let out = self
             .boxdeck(url)
-            .args(["create", "--image", TEST_IMAGE, "--name", name, "--label", &self.label()])
+            .args([
+                "create",
+                "--image",
+                TEST_IMAGE,
+                "--name",
+                name,
+                "--label",
+                &self.label(),
+            ])
             .args(extra)
             .output()
             .expect("run boxdeck create");
@@ -130,11 +147,20 @@ impl Drop for RunId {
         let urls = self.urls.clone();
         // Clean up on a fresh runtime: Drop may run inside or outside a tokio context.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 for url in urls {
-                    let Ok(e) = Engine::connect(&EngineTarget::new(url, HostSource::Flag)).await else { continue };
-                    let q = ListQuery { all: true, labels: vec![label.clone()], ..Default::default() };
+                    let Ok(e) = Engine::connect(&EngineTarget::new(url, HostSource::Flag)).await else {
+                        continue;
+                    };
+                    let q = ListQuery {
+                        all: true,
+                        labels: vec![label.clone()],
+                        ..Default::default()
+                    };
                     if let Ok(list) = e.list(&q).await {
                         for c in list {
                             let _ = e.remove(&c.id, true, true).await;
@@ -157,10 +183,20 @@ pub fn stderr(o: &Output) -> String {
 
 /// Assert exit 0, printing both streams when it is not.
 pub fn assert_ok(o: &Output, what: &str) {
-    assert!(o.status.success(), "{what} failed ({:?})\nstdout:\n{}\nstderr:\n{}", o.status.code(), stdout(o), stderr(o));
+    assert!(
+        o.status.success(),
+        "{what} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    );
 }
 
 /// A multi-thread runtime for tests that use the library directly.
 pub fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
