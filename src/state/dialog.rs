@@ -99,4 +99,8 @@ pub enum Dialog {
     Confirm(Confirm),
     Create(CreateDialog),
     Run(RunDialog),
+    /// Prune preview, progress and summary (issue 6).
+    Prune(crate::views::prune::PruneView),
+    /// Per-target progress of a lifecycle action on several sandboxes (issue 6).
+    Bulk(crate::views::bulk::BulkView),
 }

@@ -4,6 +4,7 @@
 //! and by the state for the number of visible rows) and calls each view's `draw`.
 
 pub mod banner;
+pub mod bulk;
 pub mod confirm;
 pub mod create;
 pub mod detail;
@@ -12,6 +13,7 @@ pub mod inspect;
 pub mod logs;
 pub mod palette;
 pub mod processes;
+pub mod prune;
 pub mod run;
 pub mod sessions;
 pub mod status;
@@ -81,6 +83,8 @@ pub fn draw(f: &mut Frame, s: &State) {
         Some(Dialog::Confirm(c)) => confirm::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Create(c)) => create::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Run(r)) => run::draw(f, f.area(), r, &s.theme),
+        Some(Dialog::Prune(p)) => prune::draw(f, f.area(), p, &s.theme),
+        Some(Dialog::Bulk(b)) => bulk::draw(f, f.area(), b, &s.theme),
         None => {}
     }
     if s.help {
