@@ -14,7 +14,7 @@ use crate::sandbox::create::CreateOptions;
 use crate::sandbox::prune::PruneOptions;
 use crate::state::dialog::{Confirm, CreateDialog, CreateField, Dialog, RunDialog, TextInput};
 use crate::state::{Effect, EngineStatus, Mode, Pane, Row, SortKey, State, Tab};
-use crate::views::bulk::{BulkKey, BulkView};
+use crate::views::bulk::BulkView;
 use crate::views::prune::{PruneKey, PruneView};
 
 /// Any terminal event.
@@ -77,7 +77,10 @@ pub fn on_key(s: &mut State, k: KeyEvent) {
         Mode::Normal => {}
     }
     if k.code == KeyCode::Esc {
-        if s.message.is_some() {
+        if s.bulk.as_ref().is_some_and(|b| b.finished()) {
+            // A finished bulk panel (it stays only when something failed) closes first.
+            s.bulk = None;
+        } else if s.message.is_some() {
             s.message = None;
         } else if !s.filter.is_empty() {
             s.filter.clear();
@@ -321,12 +324,12 @@ fn lifecycle(s: &mut State, verb: Verb) {
 /// Per-target progress for an action on several targets (issue 6).
 fn open_bulk(s: &mut State, verb: Verb, targets: &[Target]) {
     if targets.len() > 1 {
-        s.dialog = Some(Dialog::Bulk(BulkView::new(
+        s.bulk = Some(BulkView::new(
             verb.as_str(),
             targets
                 .iter()
                 .map(|t| (t.key.engine.clone(), t.key.id.clone(), t.name.clone())),
-        )));
+        ));
     }
 }
 
@@ -392,11 +395,6 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
                 }
             }
         },
-        Dialog::Bulk(b) => {
-            if b.key(k) == BulkKey::Close {
-                s.dialog = None;
-            }
-        }
         Dialog::Run(r) => match k.code {
             KeyCode::Esc => s.dialog = None,
             KeyCode::Enter => {
@@ -807,17 +805,17 @@ pub fn on_msg(s: &mut State, m: Msg) {
             }
         }
         Msg::BulkItem { engine, id, status } => {
-            if let Some(Dialog::Bulk(b)) = &mut s.dialog {
+            if let Some(b) = &mut s.bulk {
                 b.update(&engine, &id, status);
                 s.dirty = true;
             }
         }
         Msg::BulkDone { engine } => {
-            if let Some(Dialog::Bulk(b)) = &mut s.dialog {
+            if let Some(b) = &mut s.bulk {
                 b.engine_done(&engine);
-                // All fine: the message line says so; failures keep the panel open.
+                // All fine: the message line says so; failures keep the panel open until Esc.
                 if b.finished() && b.failures().is_empty() {
-                    s.dialog = None;
+                    s.bulk = None;
                 }
                 s.dirty = true;
             }

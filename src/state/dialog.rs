@@ -101,6 +101,4 @@ pub enum Dialog {
     Run(RunDialog),
     /// Prune preview, progress and summary (issue 6).
     Prune(crate::views::prune::PruneView),
-    /// Per-target progress of a lifecycle action on several sandboxes (issue 6).
-    Bulk(crate::views::bulk::BulkView),
 }

@@ -4,12 +4,13 @@
 //! target (`Msg::BulkItem` -> [`BulkView::update`]) and the end (`Msg::BulkDone` ->
 //! [`BulkView::engine_done`]).
 //!
-//! The panel opens for actions on more than one target. When every target succeeded it closes
-//! by itself and the message line says so; when something failed it stays until `Esc`/`Enter`.
+//! The panel opens for actions on more than one target, in the bottom right corner of the
+//! table, and is not modal: the dashboard keeps working under it. When every target succeeded
+//! it closes by itself and the message line says so; when something failed it stays, listing
+//! each failure, until `Esc`.
 
 use std::collections::BTreeSet;
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -43,14 +44,6 @@ pub struct BulkView {
     pub rows: Vec<BulkRow>,
     /// Engines still working.
     pub waiting: BTreeSet<String>,
-    pub scroll: usize,
-}
-
-/// What a key did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BulkKey {
-    None,
-    Close,
 }
 
 impl BulkView {
@@ -69,7 +62,6 @@ impl BulkView {
             verb: verb.to_string(),
             waiting: rows.iter().map(|r| r.engine.clone()).collect(),
             rows,
-            scroll: 0,
         }
     }
 
@@ -121,30 +113,19 @@ impl BulkView {
         }
         s
     }
-
-    pub fn key(&mut self, k: KeyEvent) -> BulkKey {
-        match k.code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = (self.scroll + 1).min(self.rows.len().saturating_sub(1));
-                BulkKey::None
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                BulkKey::None
-            }
-            // While working, Esc only hides the panel: the work goes on and the message line
-            // reports the end.
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => BulkKey::Close,
-            _ => BulkKey::None,
-        }
-    }
 }
 
 pub fn draw(f: &mut Frame, area: Rect, v: &BulkView, t: &Theme) {
     let dim = Style::default().fg(t.dim);
     let key = Style::default().fg(t.accent).add_modifier(Modifier::BOLD);
-    let want = v.rows.len() as u16 + 6;
-    let r = super::centered(area, 76, want.min(area.height.saturating_sub(2)).max(7));
+    // Bottom right of the table, inside its border; failures are listed first when space is short.
+    let want = (v.rows.len() as u16).saturating_add(5);
+    let w = 64.min(area.width.saturating_sub(2));
+    let h = want.min(area.height.saturating_sub(2));
+    if w < 20 || h < 5 {
+        return;
+    }
+    let r = Rect::new(area.x + area.width - 1 - w, area.y + area.height - 1 - h, w, h);
     let inner_w = r.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     let failed = v.failures().len();
@@ -158,8 +139,18 @@ pub fn draw(f: &mut Frame, area: Rect, v: &BulkView, t: &Theme) {
         Style::default().add_modifier(Modifier::BOLD),
     ));
     let room = (r.height as usize).saturating_sub(2 + 1 + 2);
-    let start = v.scroll.min(v.rows.len().saturating_sub(room.max(1)));
-    for row in v.rows.iter().skip(start).take(room) {
+    let mut order: Vec<&BulkRow> = v
+        .rows
+        .iter()
+        .filter(|r| matches!(r.status, BulkStatus::Failed(_)))
+        .collect();
+    order.extend(v.rows.iter().filter(|r| !matches!(r.status, BulkStatus::Failed(_))));
+    let shown = if order.len() > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
+    for row in order.iter().take(shown) {
         let (mark, style, note) = match &row.status {
             BulkStatus::Waiting => ("·", dim, String::new()),
             BulkStatus::Working => ("…", Style::default().fg(t.accent), String::new()),
@@ -177,9 +168,9 @@ pub fn draw(f: &mut Frame, area: Rect, v: &BulkView, t: &Theme) {
         );
         lines.push(Line::styled(super::ellipsize(&text, inner_w), style));
     }
-    let below = v.rows.len().saturating_sub(start + room);
+    let below = order.len().saturating_sub(shown);
     if below > 0 {
-        lines.push(Line::styled(format!(" … {below} more (j/k scroll)"), dim));
+        lines.push(Line::styled(format!(" … {below} more"), dim));
     }
     lines.push(Line::raw(""));
     lines.push(if v.finished() {

@@ -79,12 +79,14 @@ pub fn draw(f: &mut Frame, s: &State) {
     }
     status::draw(f, a.status, s);
     palette::draw_input_line(f, a.input, s);
+    if let Some(b) = &s.bulk {
+        bulk::draw(f, a.table, b, &s.theme);
+    }
     match &s.dialog {
         Some(Dialog::Confirm(c)) => confirm::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Create(c)) => create::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Run(r)) => run::draw(f, f.area(), r, &s.theme),
         Some(Dialog::Prune(p)) => prune::draw(f, f.area(), p, &s.theme),
-        Some(Dialog::Bulk(b)) => bulk::draw(f, f.area(), b, &s.theme),
         None => {}
     }
     if s.help {
