@@ -102,7 +102,7 @@ fn random_container(rng: &mut StdRng, i: usize) -> (ContainerSummary, Facts) {
         labels: l,
         created: NOW - engine_age,
         size_rw: Some(i as i64),
-        engine: if i % 2 == 0 { "docker" } else { "podman" }.into(),
+        engine: if i.is_multiple_of(2) { "docker" } else { "podman" }.into(),
     };
     let facts = Facts {
         managed: managed_v == Some("true"),
