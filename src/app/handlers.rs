@@ -685,7 +685,9 @@ pub fn on_msg(s: &mut State, m: Msg) {
             if let Some(r) = s.rows.get_mut(&key) {
                 r.stats = Some(sample);
                 if matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
-                    s.refresh_view();
+                    // Re-sorted once after the whole batch (State::sync).
+                    s.view_stale = true;
+                    s.dirty = true;
                 } else if s.sent_watch.contains(&key) {
                     s.dirty = true;
                 }

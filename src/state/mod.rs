@@ -252,6 +252,8 @@ pub struct State {
     /// Wall clock (unix seconds), updated by the tick; drawing uses it for uptimes.
     pub now: i64,
     pub dirty: bool,
+    /// `view` needs a re-sort (set by stats under a CPU/memory sort; applied once per batch).
+    pub view_stale: bool,
     pub quit: bool,
     /// Requests for the workers, sent by the run loop.
     pub outbox: Vec<Action>,
@@ -297,6 +299,7 @@ impl State {
             area: Rect::new(0, 0, 80, 24),
             now: 0,
             dirty: true,
+            view_stale: false,
             quit: false,
             outbox: Vec::new(),
             effects: Vec::new(),
@@ -361,6 +364,7 @@ impl State {
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
         self.clamp_offset();
         self.dirty = true;
+        self.view_stale = false;
     }
 
     pub fn selected_key(&self) -> Option<&RowKey> {
@@ -439,6 +443,9 @@ impl State {
 
     /// After every change: tell the workers what is now watched, followed and inspected.
     pub fn sync(&mut self) {
+        if self.view_stale {
+            self.refresh_view();
+        }
         if self.view.is_empty() && self.sent_follow.is_none() && self.sent_watch.is_empty() {
             return;
         }
