@@ -208,6 +208,8 @@ pub struct LogPane {
     matches: VecDeque<u64>,
     current: Option<u64>,
     generation: u64,
+    /// A message from the dashboard shown in the status line ("log ended: ...").
+    notice: Option<String>,
     /// Rows of log lines and total width of the last draw.
     view_rows: AtomicU16,
     view_width: AtomicU16,
@@ -247,6 +249,7 @@ impl LogPane {
             matches: VecDeque::new(),
             current: None,
             generation: 0,
+            notice: None,
             view_rows: AtomicU16::new(20),
             view_width: AtomicU16::new(80),
         }
@@ -472,6 +475,17 @@ impl LogPane {
     /// Changes whenever the pane's content or view changed (redraw when it differs).
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// A short message for the status line, e.g. "log ended: container exited" or
+    /// "reconnecting..." (None clears it). It is sanitised like log text.
+    pub fn set_notice(&mut self, notice: Option<&str>) {
+        self.notice = notice.map(|n| ansi::parse_line(n.as_bytes(), &mut SgrState::default()).text);
+        self.generation += 1;
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     // ---- toggles ------------------------------------------------------------------------

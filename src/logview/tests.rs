@@ -226,6 +226,30 @@ fn sgr_modifiers_and_bright_colours() {
     );
     assert_eq!(p.runs[1].style, Style::new());
     assert_eq!(p.runs[1].start, 1);
+    // Colon forms, with and without a colour-space id; semicolon 256-colour background.
+    let p = parse_line(
+        b"\x1b[38:5:196;48;5;17ma\x1b[38:2:10:20:30mb\x1b[38:2::1:2:3mc",
+        &mut SgrState::default(),
+    );
+    let styles: Vec<Style> = p.runs.iter().map(|r| r.style).collect();
+    let bg = Color::Indexed(17);
+    assert_eq!(
+        styles,
+        vec![
+            Style::new().fg(Color::Indexed(196)).bg(bg),
+            Style::new().fg(Color::Rgb(10, 20, 30)).bg(bg),
+            Style::new().fg(Color::Rgb(1, 2, 3)).bg(bg),
+        ]
+    );
+    // More values than kept: the first ones still apply, nothing panics.
+    let mut many = b"\x1b[31".to_vec();
+    many.extend(std::iter::repeat_n(b";1".as_slice(), 100).flatten());
+    many.extend_from_slice(b"mz");
+    let p = parse_line(&many, &mut SgrState::default());
+    assert_eq!(
+        p.runs[0].style,
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+    );
     // Blink is ignored; invalid extended colours do not change the colour.
     let p = parse_line(b"\x1b[5;31m\x1b[38;5;999mz", &mut SgrState::default());
     assert_eq!(p.runs[0].style, Style::new().fg(Color::Red));
@@ -686,8 +710,10 @@ fn empty_and_tiny_areas_do_not_panic() {
         p.page_down();
         p.scroll_up(3);
     }
-    let empty = LogPane::new(10);
-    let t = render(&empty, 30, 3);
+    let mut empty = LogPane::new(10);
+    empty.set_notice(Some("log ended: \x1b]0;x\x07exited"));
+    assert_eq!(empty.notice(), Some("log ended: exited"));
+    let t = render(&empty, 40, 3);
     insta::assert_snapshot!(t.backend());
 }
 
