@@ -105,6 +105,34 @@ fn continuation_timestamp_of_a_split_long_line_is_dropped() {
     assert_eq!(texts(&p), ["aaaabbbbcc"]);
 }
 
+#[test]
+fn resume_skips_lines_already_kept() {
+    let mut p = LogPane::new(100);
+    p.push(OUT, &tl(1, "one"));
+    p.push(OUT, &tl(2, "two"));
+    p.push(OUT, b"2026-11-21T06:00:03.000000003Z half a li"); // the stream broke here
+    let since = p.prepare_resume().unwrap();
+    assert_eq!(since, p.line(1).unwrap().timestamp().unwrap().timestamp());
+    // The engine sends everything since that second again, then new lines.
+    p.push(OUT, &tl(1, "one"));
+    p.push(OUT, &tl(2, "two"));
+    p.push(OUT, &tl(3, "half a line, whole"));
+    p.push(OUT, &tl(2, "an old-stamped line after new ones is kept"));
+    assert_eq!(
+        texts(&p),
+        [
+            "one",
+            "two",
+            "half a line, whole",
+            "an old-stamped line after new ones is kept"
+        ]
+    );
+    let mut none = LogPane::new(10);
+    none.set_parse_timestamps(false);
+    none.push(OUT, b"x\n");
+    assert_eq!(none.prepare_resume(), None);
+}
+
 // ---- ring bounds ------------------------------------------------------------------------
 
 #[test]
