@@ -12,6 +12,7 @@ pub mod misc;
 pub mod output;
 pub mod prune;
 pub mod run;
+pub mod shell;
 
 use std::path::PathBuf;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Run a command in one or more sandboxes and pass its exit code through.
     Run(run::RunArgs),
+    /// Open an interactive shell in a sandbox (like docker exec -it).
+    Shell(shell::ShellArgs),
     /// Show a sandbox's logs.
     Logs(logs::LogsArgs),
     /// Stop sandboxes.
@@ -120,6 +123,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Create(a) => create::run(&ctx, a).await,
         Command::Run(a) => run::run(&ctx, a).await,
         Command::Logs(a) => logs::run(&ctx, a).await,
+        Command::Shell(a) => shell::run(&ctx, a).await,
         Command::Stop(a) => lifecycle::run(&ctx, lifecycle::Verb::Stop, &a.names).await,
         Command::Start(a) => lifecycle::run(&ctx, lifecycle::Verb::Start, &a.names).await,
         Command::Restart(a) => lifecycle::run(&ctx, lifecycle::Verb::Restart, &a.names).await,
