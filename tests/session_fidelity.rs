@@ -40,7 +40,14 @@ fn cells(screen: &vt100_18::Screen) -> Vec<Vec<CellKey>> {
                     };
                     // Bold on a blank is invisible (and erasing keeps it in vt100, not in tmux).
                     let bold = cell.bold() && text.trim() != "";
-                    (text, cell.fgcolor(), cell.bgcolor(), bold, cell.underline(), cell.inverse())
+                    (
+                        text,
+                        cell.fgcolor(),
+                        cell.bgcolor(),
+                        bold,
+                        cell.underline(),
+                        cell.inverse(),
+                    )
                 })
                 .collect()
         })
@@ -65,7 +72,14 @@ fn cells_016(screen: &vt100::Screen) -> Vec<Vec<CellKey>> {
                         (false, false) => " ".into(),
                     };
                     let bold = cell.bold() && text.trim() != "";
-                    (text, col(cell.fgcolor()), col(cell.bgcolor()), bold, cell.underline(), cell.inverse())
+                    (
+                        text,
+                        col(cell.fgcolor()),
+                        col(cell.bgcolor()),
+                        bold,
+                        cell.underline(),
+                        cell.inverse(),
+                    )
                 })
                 .collect()
         })
@@ -88,7 +102,13 @@ fn diff(a: &[Vec<CellKey>], b: &[Vec<CellKey>]) -> Vec<(usize, usize, CellKey, C
 fn text_of(cells: &[Vec<CellKey>]) -> String {
     cells
         .iter()
-        .map(|r| r.iter().map(|c| c.0.as_str()).collect::<String>().trim_end().to_string())
+        .map(|r| {
+            r.iter()
+                .map(|c| c.0.as_str())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -108,7 +128,17 @@ impl Tmux {
         let st = Command::new("tmux")
             .args(["-L", &sock, "-f"])
             .arg(&conf)
-            .args(["new-session", "-d", "-s", "fid", "-x", &COLS.to_string(), "-y", &ROWS.to_string(), cmd])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "fid",
+                "-x",
+                &COLS.to_string(),
+                "-y",
+                &ROWS.to_string(),
+                cmd,
+            ])
             .status()
             .expect("run tmux");
         assert!(st.success(), "tmux new-session failed");
@@ -116,7 +146,11 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").args(["-L", &self.sock]).args(args).output().expect("tmux");
+        let out = Command::new("tmux")
+            .args(["-L", &self.sock])
+            .args(args)
+            .output()
+            .expect("tmux");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -147,7 +181,10 @@ impl Drop for Tmux {
 }
 
 fn tmux_available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Wait until `f` gives the same screen twice 400 ms apart and `ready` holds.
@@ -160,7 +197,11 @@ async fn settle(what: &str, f: impl Fn() -> Vec<Vec<CellKey>>, ready: impl Fn(&s
         if now == last && ready(&text_of(&now)) {
             return now;
         }
-        assert!(Instant::now() < deadline, "{what} did not settle; screen:\n{}", text_of(&now));
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not settle; screen:\n{}",
+            text_of(&now)
+        );
         last = now;
     }
 }
@@ -175,11 +216,21 @@ async fn compare(
     ready: impl Fn(&str) -> bool + Copy,
 ) -> (Vec<(usize, usize, CellKey, CellKey)>, String) {
     let quoted: Vec<String> = cmd.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
-    let tmux = Tmux::start(&format!("docker exec -it -e TERM=xterm-256color {container} {}", quoted.join(" ")));
+    let tmux = Tmux::start(&format!(
+        "docker exec -it -e TERM=xterm-256color {container} {}",
+        quoted.join(" ")
+    ));
     let waker = Arc::new(Notify::new());
-    let s = Session::open(engine, container, cmd.iter().map(|a| a.to_string()).collect(), COLS, ROWS, waker)
-        .await
-        .expect("open session");
+    let s = Session::open(
+        engine,
+        container,
+        cmd.iter().map(|a| a.to_string()).collect(),
+        COLS,
+        ROWS,
+        waker,
+    )
+    .await
+    .expect("open session");
     let ours = |s: &Session| cells(s.terminal().screen());
     settle("tmux", || tmux.screen(), |_| true).await;
     settle("session", || ours(&s), |_| true).await;
@@ -191,11 +242,18 @@ async fn compare(
     let theirs = settle("tmux", || tmux.screen(), ready).await;
     let mine = settle("session", || ours(&s), ready).await;
     s.close();
-    (diff(&mine, &theirs), format!("ours:\n{}\ntmux:\n{}", text_of(&mine), text_of(&theirs)))
+    (
+        diff(&mine, &theirs),
+        format!("ours:\n{}\ntmux:\n{}", text_of(&mine), text_of(&theirs)),
+    )
 }
 
 fn report(name: &str, d: &[(usize, usize, CellKey, CellKey)]) {
-    eprintln!("fidelity {name}: {} differing cells of {}", d.len(), COLS as usize * ROWS as usize);
+    eprintln!(
+        "fidelity {name}: {} differing cells of {}",
+        d.len(),
+        COLS as usize * ROWS as usize
+    );
     for (r, c, a, b) in d.iter().take(10) {
         eprintln!("  ({r},{c}) ours {a:?} tmux {b:?}");
     }
@@ -296,33 +354,52 @@ fn term_and_vt100_version_measurement() {
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("text.txt");
-    let body: String = (1..200).map(|i| format!("line {i:>3} ---------------------------- {}\n", "=".repeat(i % 30))).collect();
+    let body: String = (1..200)
+        .map(|i| format!("line {i:>3} ---------------------------- {}\n", "=".repeat(i % 30)))
+        .collect();
     std::fs::write(&file, body).unwrap();
     let f = file.display();
     let curses = dir.path().join("curses.py");
     std::fs::write(
         &curses,
-        "import curses, time\n\
-         def main(s):\n    s.addstr(2, 4, 'boxdeck ' + '=' * 50)\n    s.hline(5, 0, ord('-'), 70)\n    \
-         s.addstr(7, 10, 'x' * 40, curses.A_REVERSE)\n    s.addstr(9, 70, 'end', curses.A_BOLD)\n    \
-         s.refresh()\n    time.sleep(60)\n\
-         curses.wrapper(main)\n",
+        r#"import curses, time
+def main(s):
+    s.addstr(2, 4, 'boxdeck ' + '=' * 50)
+    s.hline(5, 0, ord('-'), 70)
+    s.addstr(7, 10, 'x' * 40, curses.A_REVERSE)
+    s.addstr(9, 70, 'end', curses.A_BOLD)
+    s.refresh()
+    time.sleep(60)
+curses.wrapper(main)
+"#,
     )
     .unwrap();
     let c = curses.display();
     let programs: Vec<(&str, String, Vec<&str>)> = vec![
         ("top", "top -d 60".to_string(), vec![]),
         ("less", format!("less {f}"), vec![" ", "/line 150\r"]),
-        ("vim", format!("vim -u NONE -i NONE -N {f}"), vec!["20G", "A!!\x1b", ":set nu\r"]),
+        (
+            "vim",
+            format!("vim -u NONE -i NONE -N {f}"),
+            vec!["20G", "A!!\x1b", ":set nu\r"],
+        ),
         ("curses", format!("python3 {c}"), vec![]),
         // What ncurses emits for a run of one character where terminfo has `rep`.
-        ("tput-rep", "sh -c 'tput clear; printf x; tput rep 61 60; tput hpa 70; printf Y; sleep 60'".into(), vec![]),
+        (
+            "tput-rep",
+            "sh -c 'tput clear; printf x; tput rep 61 60; tput hpa 70; printf Y; sleep 60'".into(),
+            vec![],
+        ),
     ];
     let mut ours_total_xterm = 0;
     eprintln!("program   TERM             vt100-0.16  vt100-0.18  boxdeck");
     for (name, cmd, keys) in &programs {
         let bin = cmd.split_whitespace().next().unwrap();
-        if Command::new("sh").args(["-c", &format!("command -v {bin}")]).output().is_ok_and(|o| !o.status.success()) {
+        if Command::new("sh")
+            .args(["-c", &format!("command -v {bin}")])
+            .output()
+            .is_ok_and(|o| !o.status.success())
+        {
             eprintln!("{name:<9} (not installed)");
             continue;
         }
@@ -340,5 +417,8 @@ fn term_and_vt100_version_measurement() {
         }
     }
     // The choice (vt100 0.18 under TERM=xterm-256color) renders every recording like tmux.
-    assert_eq!(ours_total_xterm, 0, "boxdeck's terminal differs from tmux under xterm-256color");
+    assert_eq!(
+        ours_total_xterm, 0,
+        "boxdeck's terminal differs from tmux under xterm-256color"
+    );
 }

@@ -23,7 +23,12 @@ struct Pty {
 impl Pty {
     fn spawn(run: &RunId, url: &str, args: &[&str], cols: u16, rows: u16) -> Pty {
         let pair = native_pty_system()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("openpty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
         cmd.env("BOXDECK_CONFIG", &run.config);
@@ -46,7 +51,12 @@ impl Pty {
                 s2.lock().unwrap().process(&buf[..k]);
             }
         });
-        Pty { master: pair.master, writer, child, screen }
+        Pty {
+            master: pair.master,
+            writer,
+            child,
+            screen,
+        }
     }
 
     fn rows(&self) -> Vec<String> {
@@ -62,7 +72,11 @@ impl Pty {
             if pred(&rows) {
                 return;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{}", rows.join("\n"));
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{}",
+                rows.join("\n")
+            );
             std::thread::sleep(Duration::from_millis(30));
         }
     }
@@ -77,7 +91,14 @@ impl Pty {
             std::num::NonZeroU16::new(rows).unwrap(),
             std::num::NonZeroU16::new(cols).unwrap(),
         );
-        self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
     }
 
     /// The pty's local flags (ICANON, ECHO): raw mode clears them, restoring sets them back.
@@ -94,7 +115,11 @@ impl Pty {
             if let Some(st) = self.child.try_wait().unwrap() {
                 return st.exit_code();
             }
-            assert!(Instant::now() < deadline, "boxdeck shell did not exit; screen:\n{}", self.rows().join("\n"));
+            assert!(
+                Instant::now() < deadline,
+                "boxdeck shell did not exit; screen:\n{}",
+                self.rows().join("\n")
+            );
             std::thread::sleep(Duration::from_millis(30));
         }
     }
@@ -105,7 +130,10 @@ fn has_line(rows: &[String], line: &str) -> bool {
 }
 
 fn at_prompt(rows: &[String]) -> bool {
-    rows.iter().rev().find(|r| !r.trim().is_empty()).is_some_and(|r| r.trim_end().ends_with('#'))
+    rows.iter()
+        .rev()
+        .find(|r| !r.trim().is_empty())
+        .is_some_and(|r| r.trim_end().ends_with('#'))
 }
 
 #[test]
@@ -143,24 +171,48 @@ fn shell_with_a_pipe_and_bad_input() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().unwrap().write_all(b"echo $((6*7))\necho oops >&2\nexit 7\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"echo $((6*7))\necho oops >&2\nexit 7\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(7), "{}", common::stderr(&out));
     assert_eq!(common::stdout(&out).trim(), "42");
     assert_eq!(common::stderr(&out).trim(), "oops");
 
     // EOF on stdin ends the shell with 0.
-    let out = run.boxdeck(&te.url).args(["shell", &name]).stdin(Stdio::null()).output().unwrap();
+    let out = run
+        .boxdeck(&te.url)
+        .args(["shell", &name])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
 
     // An unknown sandbox: exit 1 with a message.
-    let out = run.boxdeck(&te.url).args(["shell", "no-such-sandbox-xyz"]).stdin(Stdio::null()).output().unwrap();
+    let out = run
+        .boxdeck(&te.url)
+        .args(["shell", "no-such-sandbox-xyz"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(common::stderr(&out).contains("no-such-sandbox-xyz"), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("no-such-sandbox-xyz"),
+        "{}",
+        common::stderr(&out)
+    );
 
     // A stopped sandbox: exit 1 with a hint to start it.
     common::assert_ok(&run.boxdeck(&te.url).args(["stop", &name]).output().unwrap(), "stop");
-    let out = run.boxdeck(&te.url).args(["shell", &name]).stdin(Stdio::null()).output().unwrap();
+    let out = run
+        .boxdeck(&te.url)
+        .args(["shell", &name])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = common::stderr(&out);
     assert!(err.contains("boxdeck start"), "{err}");
