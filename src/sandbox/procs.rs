@@ -166,10 +166,17 @@ if alive; then kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; fi
 exit 0
 "#;
 
-/// Streams the output file from byte `$2` on until the process has ended.
+/// How long one follow exec lives before boxdeck starts the next one at the new offset, so a
+/// follow boxdeck abandons (a closed dashboard tab, Ctrl-C) ends soon inside the sandbox.
+const FOLLOW_ROUNDS: u32 = 100;
+/// The follow script's exit code when its rounds are used up and the process still runs.
+const FOLLOW_AGAIN: i64 = 10;
+
+/// Streams the output file from byte `$2` on until the process has ended (exit 0), or for at
+/// most `$3` rounds of 0.2 s (exit 10).
 fn follow_script() -> String {
     format!(
-        r#"d=$1; off=$2
+        r#"d=$1; off=$2; rounds=$3
 {ST_FN}
 {{ read -r pid pg wp pst wst < "$d/pid"; }} 2>/dev/null
 live() {{ [ ! -f "$d/exit" ] && {{ [ "$(st $pid)" = "$pst" ] || [ "$(st $wp)" = "$wst" ]; }}; }}
@@ -177,10 +184,12 @@ while :; do
   l=0; live && l=1
   n=$(wc -c < "$d/out")
   if [ "$n" -gt "$off" ]; then tail -c +$((off+1)) "$d/out" | head -c $((n-off)); off=$n; fi
-  [ $l = 1 ] || break
+  [ $l = 1 ] || exit 0
+  rounds=$((rounds-1)); [ $rounds -gt 0 ] || exit {again}
   sleep 0.2
 done
-"#
+"#,
+        again = FOLLOW_AGAIN
     )
 }
 
@@ -680,6 +689,7 @@ fn own_dir<'a>(p: &'a ProcInfo, sandbox: &str) -> Result<&'a str> {
 }
 
 /// Stream a boxdeck process's output from byte `offset`; with `follow`, until it ends.
+/// Returns the offset after the last byte delivered.
 pub async fn output(
     engine: &Engine,
     container: &str,
@@ -688,36 +698,42 @@ pub async fn output(
     offset: u64,
     follow: bool,
     on_data: &mut (dyn FnMut(&[u8]) + Send),
-) -> Result<()> {
+) -> Result<u64> {
     let dir = own_dir(p, sandbox)?;
-    let spec = if follow {
-        helper(follow_script(), &[dir, &offset.to_string()])
-    } else {
-        helper(
-            r#"tail -c +$(($2+1)) "$1/out""#.to_string(),
-            &[dir, &offset.to_string()],
-        )
-    };
-    let mut h = engine.exec_start(container, &spec).await?;
-    drop(h.input);
-    let mut err = Vec::new();
-    while let Some(c) = h.output.next().await {
-        let c = c?;
-        if c.stream == StreamKind::Stderr {
-            err.extend_from_slice(&c.data);
+    let mut offset = offset;
+    loop {
+        let spec = if follow {
+            helper(follow_script(), &[dir, &offset.to_string(), &FOLLOW_ROUNDS.to_string()])
         } else {
-            on_data(&c.data);
+            helper(
+                r#"tail -c +$(($2+1)) "$1/out""#.to_string(),
+                &[dir, &offset.to_string()],
+            )
+        };
+        let mut h = engine.exec_start(container, &spec).await?;
+        drop(h.input);
+        let mut err = Vec::new();
+        while let Some(c) = h.output.next().await {
+            let c = c?;
+            if c.stream == StreamKind::Stderr {
+                err.extend_from_slice(&c.data);
+            } else {
+                offset += c.data.len() as u64;
+                on_data(&c.data);
+            }
+        }
+        match engine.exec_wait(&h.id).await? {
+            0 => return Ok(offset),
+            FOLLOW_AGAIN if follow => continue,
+            _ => {
+                return Err(Error::failed(format!(
+                    "could not read the output of {} in {sandbox}: {}",
+                    p.id,
+                    String::from_utf8_lossy(&err).trim()
+                )));
+            }
         }
     }
-    let code = engine.exec_wait(&h.id).await?;
-    if code != 0 {
-        return Err(Error::failed(format!(
-            "could not read the output of {} in {sandbox}: {}",
-            p.id,
-            String::from_utf8_lossy(&err).trim()
-        )));
-    }
-    Ok(())
 }
 
 /// What a kill did.
