@@ -25,10 +25,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async move {
         match cli.command {
             Some(_) => cli::dispatch(cli).await,
-            None => {
-                eprintln!("boxdeck: the dashboard is not built yet; use a subcommand (see `boxdeck --help`)");
-                Ok(2)
-            }
+            None => boxdeck::app::dashboard(cli.hosts.clone(), cli.config.clone()).await,
         }
     });
     // Don't wait for lingering stream tasks (a follow cut short by a closed pipe).

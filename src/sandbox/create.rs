@@ -13,7 +13,7 @@ use crate::{Error, Result};
 use super::{Sandbox, labels};
 
 /// What the user asked for; unset fields come from the project, then the profile.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateOptions {
     pub profile: Option<String>,
     pub name: Option<String>,

@@ -1,0 +1,51 @@
+//! The status line: engine states, counts, sort, mouse mode and key hints.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::app::keymap::Command;
+use crate::engine::ContainerState;
+use crate::state::State;
+
+pub fn draw(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let mut spans = Vec::new();
+    for e in &s.engines {
+        let (dot, st) = if e.up {
+            ("●", Style::default().fg(t.running))
+        } else {
+            ("✗", Style::default().fg(t.error))
+        };
+        spans.push(Span::styled(format!("{dot} {} ", e.name), st));
+    }
+    let running = s
+        .rows
+        .values()
+        .filter(|r| r.sb.state == ContainerState::Running)
+        .count();
+    spans.push(Span::raw(format!(
+        "│ {} {}, {running} running │ sort {}{} │ mouse {} ",
+        s.rows.len(),
+        if s.all { "containers" } else { "sandboxes" },
+        s.sort.name(),
+        if s.sort_desc { "↑" } else { "↓" },
+        if s.mouse_capture { "on" } else { "off" },
+    )));
+    let k = |c: Command| s.keymap.key_of(c);
+    spans.push(Span::styled(
+        format!(
+            "│ {} help  {} quit  {} filter  {} palette  {} create  {} stop/start  {} destroy",
+            k(Command::Help),
+            k(Command::Quit),
+            k(Command::Filter),
+            k(Command::Palette),
+            k(Command::Create),
+            k(Command::StopStart),
+            k(Command::Destroy)
+        ),
+        Style::default().fg(t.dim),
+    ));
+    f.render_widget(Line::from(spans), area);
+}

@@ -1,0 +1,508 @@
+//! One engine's worker: connection with backoff, listing, the event stream, stats of watched
+//! rows, the log follow, and the actions aimed at this engine.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use crate::app::msg::{Action, Msg, RowKey, Target, Verb};
+use crate::config::Config;
+use crate::engine::containers::ListQuery;
+use crate::engine::{ContainerState, Engine, EngineTarget, ExecSpec, LogsQuery, StatsSample};
+use crate::sandbox::create::{self, CreateProgress};
+use crate::sandbox::{Sandbox, labels};
+
+/// Lifecycle actions run at once per engine.
+pub const CONCURRENCY: usize = 8;
+/// Longest wait between reconnect attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+pub struct EngineWorker {
+    name: String,
+    target: EngineTarget,
+    config: Arc<Config>,
+    msgs: UnboundedSender<Msg>,
+    rx: UnboundedReceiver<Action>,
+    all: bool,
+    /// Watched container ids (rows on screen).
+    watch: HashSet<String>,
+    /// Live (running/paused) containers, from the listing and events.
+    live: HashSet<String>,
+    follow: Option<String>,
+    stats_tasks: HashMap<String, JoinHandle<()>>,
+    log_task: Option<JoinHandle<()>>,
+    stats_tx: UnboundedSender<(String, StatsSample)>,
+    stats_rx: UnboundedReceiver<(String, StatsSample)>,
+}
+
+/// Why the connected loop ended.
+enum End {
+    /// The UI is gone.
+    Closed,
+    /// The engine stopped answering.
+    Lost(String),
+}
+
+impl EngineWorker {
+    pub fn new(
+        target: EngineTarget,
+        config: Arc<Config>,
+        msgs: UnboundedSender<Msg>,
+        rx: UnboundedReceiver<Action>,
+    ) -> EngineWorker {
+        let (stats_tx, stats_rx) = mpsc::unbounded_channel();
+        EngineWorker {
+            name: target.name.clone().unwrap_or_default(),
+            target,
+            config,
+            msgs,
+            rx,
+            all: false,
+            watch: HashSet::new(),
+            live: HashSet::new(),
+            follow: None,
+            stats_tasks: HashMap::new(),
+            log_task: None,
+            stats_tx,
+            stats_rx,
+        }
+    }
+
+    fn send(&self, m: Msg) {
+        let _ = self.msgs.send(m);
+    }
+
+    fn key(&self, id: &str) -> RowKey {
+        RowKey {
+            engine: self.name.clone(),
+            id: id.to_string(),
+        }
+    }
+
+    /// Connect, serve, and reconnect with backoff until the UI goes away.
+    pub async fn run(mut self) {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            let err = match Engine::connect(&self.target).await {
+                Ok(engine) => {
+                    backoff = Duration::from_secs(1);
+                    self.send(Msg::EngineUp {
+                        engine: self.name.clone(),
+                        detail: format!("{} {}", engine.kind, engine.version),
+                    });
+                    match self.connected(engine).await {
+                        End::Closed => return,
+                        End::Lost(e) => e,
+                    }
+                }
+                Err(e) => e.message,
+            };
+            self.stop_streams();
+            self.send(Msg::EngineDown {
+                engine: self.name.clone(),
+                error: err,
+                retry_secs: backoff.as_secs(),
+            });
+            // Wait out the backoff, still taking actions (remembering what to resume).
+            let sleep = tokio::time::sleep(backoff);
+            tokio::pin!(sleep);
+            loop {
+                tokio::select! {
+                    _ = &mut sleep => break,
+                    a = self.rx.recv() => match a {
+                        None => return,
+                        Some(a) => self.while_down(a),
+                    },
+                }
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    fn while_down(&mut self, a: Action) {
+        match a {
+            Action::SetAll(b) => self.all = b,
+            Action::Watch(keys) => self.watch = keys.into_iter().map(|k| k.id).collect(),
+            Action::FollowLogs(k) => self.follow = k.map(|k| k.id),
+            _ => self.send(Msg::Error(format!(
+                "engine {} is disconnected; try again when it is back",
+                self.name
+            ))),
+        }
+    }
+
+    fn stop_streams(&mut self) {
+        for (_, t) in self.stats_tasks.drain() {
+            t.abort();
+        }
+        if let Some(t) = self.log_task.take() {
+            t.abort();
+        }
+    }
+
+    fn list_query(&self) -> ListQuery {
+        ListQuery {
+            all: true,
+            labels: if self.all {
+                Vec::new()
+            } else {
+                vec![labels::MANAGED_FILTER.to_string()]
+            },
+            ..Default::default()
+        }
+    }
+
+    async fn snapshot(&mut self, engine: &Engine) -> crate::Result<()> {
+        let list = engine.list(&self.list_query()).await?;
+        let rows: Vec<Sandbox> = list.iter().map(Sandbox::from_summary).collect();
+        self.live = rows
+            .iter()
+            .filter(|s| s.state.is_live())
+            .map(|s| s.id.clone())
+            .collect();
+        self.send(Msg::Snapshot {
+            engine: self.name.clone(),
+            rows,
+        });
+        Ok(())
+    }
+
+    async fn connected(&mut self, engine: Engine) -> End {
+        // Events first, so nothing between the listing and the stream is missed.
+        let mut events = engine.events(&[]);
+        if let Err(e) = self.snapshot(&engine).await {
+            return End::Lost(e.message);
+        }
+        self.sync_stats(&engine);
+        self.start_follow(&engine);
+        let mut flush = tokio::time::interval(Duration::from_millis(500));
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pending: HashMap<String, StatsSample> = HashMap::new();
+        loop {
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(ev)) => self.on_event(&engine, &ev.id, &ev.action).await,
+                    Some(Err(e)) => return End::Lost(e.message),
+                    None => return End::Lost("the event stream closed".into()),
+                },
+                a = self.rx.recv() => match a {
+                    None => {
+                        self.stop_streams();
+                        return End::Closed;
+                    }
+                    Some(a) => {
+                        if let Err(e) = self.on_action(&engine, a).await {
+                            self.send(Msg::Error(e.to_string().replace('\n', " ")));
+                        }
+                    }
+                },
+                Some((id, s)) = self.stats_rx.recv() => {
+                    pending.insert(id, s);
+                }
+                _ = flush.tick(), if !pending.is_empty() => {
+                    // Batched: one burst per half second however many rows are watched.
+                    for (id, sample) in pending.drain() {
+                        if self.watch.contains(&id) {
+                            self.send(Msg::Stats { key: self.key(&id), sample });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A container event: re-read that one container.
+    async fn on_event(&mut self, engine: &Engine, id: &str, action: &str) {
+        if id.is_empty() || action.starts_with("exec_") || action == "top" || action.starts_with("archive") {
+            return;
+        }
+        if action == "destroy" || action == "remove" {
+            self.live.remove(id);
+            self.send(Msg::Removed(self.key(id)));
+            return;
+        }
+        let q = ListQuery {
+            all: true,
+            ids: vec![id.to_string()],
+            ..Default::default()
+        };
+        match engine.list(&q).await {
+            Ok(list) => match list.first() {
+                Some(c) => {
+                    let sb = Sandbox::from_summary(c);
+                    let was_live = self.live.contains(id);
+                    if sb.state.is_live() {
+                        self.live.insert(id.to_string());
+                    } else {
+                        self.live.remove(id);
+                    }
+                    if self.all || sb.managed {
+                        let live = sb.state.is_live();
+                        self.send(Msg::Upsert(sb));
+                        if live && !was_live {
+                            self.sync_stats(engine);
+                            if self.follow.as_deref() == Some(id) {
+                                self.start_follow(engine);
+                            }
+                        }
+                    }
+                }
+                None => self.send(Msg::Removed(self.key(id))),
+            },
+            Err(e) => self.send(Msg::Error(e.message)),
+        }
+    }
+
+    /// Keep exactly one stats stream per watched live row.
+    fn sync_stats(&mut self, engine: &Engine) {
+        let want: HashSet<&String> = self.watch.intersection(&self.live).collect();
+        self.stats_tasks.retain(|id, t| {
+            let keep = want.contains(id) && !t.is_finished();
+            if !keep {
+                t.abort();
+            }
+            keep
+        });
+        for id in want {
+            if self.stats_tasks.contains_key(id) {
+                continue;
+            }
+            let mut stream = engine.stats(id);
+            let tx = self.stats_tx.clone();
+            let idc = id.clone();
+            let t = tokio::spawn(async move {
+                while let Some(Ok(s)) = stream.next().await {
+                    if tx.send((idc.clone(), s)).is_err() {
+                        break;
+                    }
+                }
+            });
+            self.stats_tasks.insert(id.clone(), t);
+        }
+    }
+
+    /// (Re)start the log follow: tail from the config, then follow, with timestamps.
+    fn start_follow(&mut self, engine: &Engine) {
+        if let Some(t) = self.log_task.take() {
+            t.abort();
+        }
+        let Some(id) = self.follow.clone() else { return };
+        let key = self.key(&id);
+        let q = LogsQuery {
+            follow: true,
+            tail: Some(self.config.logs.tail),
+            since: None,
+            timestamps: true,
+        };
+        let mut stream = engine.logs(&id, &q);
+        let msgs = self.msgs.clone();
+        self.log_task = Some(tokio::spawn(async move {
+            let _ = msgs.send(Msg::LogReset(key.clone()));
+            while let Some(r) = stream.next().await {
+                match r {
+                    Ok(chunk) => {
+                        if msgs
+                            .send(Msg::Log {
+                                key: key.clone(),
+                                chunk,
+                            })
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = msgs.send(Msg::LogEnded {
+                            key,
+                            error: Some(e.message),
+                        });
+                        return;
+                    }
+                }
+            }
+            let _ = msgs.send(Msg::LogEnded { key, error: None });
+        }));
+    }
+
+    /// An action for this engine.
+    pub async fn on_action(&mut self, engine: &Engine, a: Action) -> crate::Result<()> {
+        match a {
+            Action::SetAll(b) => {
+                if b != self.all {
+                    self.all = b;
+                    self.snapshot(engine).await?;
+                    self.sync_stats(engine);
+                }
+            }
+            Action::Watch(keys) => {
+                self.watch = keys.into_iter().map(|k| k.id).collect();
+                self.sync_stats(engine);
+            }
+            Action::FollowLogs(k) => {
+                let id = k.map(|k| k.id);
+                if id != self.follow || self.log_task.as_ref().is_none_or(|t| t.is_finished()) {
+                    self.follow = id;
+                    self.start_follow(engine);
+                }
+            }
+            Action::Inspect(k) => {
+                let engine = engine.clone();
+                let msgs = self.msgs.clone();
+                tokio::spawn(async move {
+                    match engine.inspect(&k.id).await {
+                        Ok(d) => {
+                            let _ = msgs.send(Msg::Details {
+                                key: k,
+                                details: Box::new(d),
+                            });
+                        }
+                        Err(e) => {
+                            let _ = msgs.send(Msg::Error(format!("inspect failed: {}", e.message)));
+                        }
+                    }
+                });
+            }
+            Action::Lifecycle { verb, targets } => {
+                tokio::spawn(lifecycle(engine.clone(), verb, targets, self.msgs.clone()));
+            }
+            Action::Run { targets, command } => {
+                tokio::spawn(run_command(engine.clone(), targets, command, self.msgs.clone()));
+            }
+            Action::Create { opts, .. } => {
+                let engine = engine.clone();
+                let config = self.config.clone();
+                let msgs = self.msgs.clone();
+                tokio::spawn(async move {
+                    let r = async {
+                        let req = create::plan(&config, None, &opts)?;
+                        let image = req.image.clone();
+                        let m = msgs.clone();
+                        let mut progress = move |p: CreateProgress| {
+                            let text = match p {
+                                CreateProgress::PullStarted(i) => format!("pulling {i}…"),
+                                CreateProgress::Pull(p) => {
+                                    let mut t = format!("pulling {image}: {}", p.status);
+                                    if let Some(id) = p.id {
+                                        t.push_str(&format!(" {id}"));
+                                    }
+                                    if let (Some(c), Some(tot)) = (p.current, p.total)
+                                        && tot > 0
+                                    {
+                                        t.push_str(&format!(" {}%", c * 100 / tot));
+                                    }
+                                    t
+                                }
+                                CreateProgress::Creating(n) => format!("creating {n}…"),
+                                CreateProgress::Starting(n) => format!("starting {n}…"),
+                            };
+                            let _ = m.send(Msg::Progress(Some(text)));
+                        };
+                        create::create(&engine, &req, &mut progress).await
+                    }
+                    .await;
+                    let _ = msgs.send(Msg::Progress(None));
+                    match r {
+                        Ok(sb) => {
+                            let _ = msgs.send(Msg::Info(format!("created {} on {}", sb.name, sb.engine)));
+                        }
+                        Err(e) => {
+                            let _ = msgs.send(Msg::Error(format!("create failed: {e}").replace('\n', " ")));
+                        }
+                    }
+                });
+            }
+            Action::AddHost(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// Apply a verb to each target, at most [`CONCURRENCY`] at once, with progress and a summary.
+async fn lifecycle(engine: Engine, verb: Verb, targets: Vec<Target>, msgs: UnboundedSender<Msg>) {
+    let total = targets.len();
+    let mut done = 0;
+    let mut failed: Vec<String> = Vec::new();
+    let mut results = futures::stream::iter(targets.into_iter().map(|t| {
+        let e = engine.clone();
+        async move {
+            let r = match verb {
+                Verb::Stop => e.stop(&t.key.id, 10).await,
+                Verb::Start => match e.inspect(&t.key.id).await {
+                    Ok(d) if d.state == ContainerState::Paused => e.unpause(&t.key.id).await,
+                    Ok(_) => e.start(&t.key.id).await,
+                    Err(err) => Err(err),
+                },
+                Verb::Restart => e.restart(&t.key.id, 10).await,
+                Verb::Destroy => e.remove(&t.key.id, true, false).await,
+            };
+            (t, r)
+        }
+    }))
+    .buffer_unordered(CONCURRENCY);
+    while let Some((t, r)) = results.next().await {
+        done += 1;
+        if let Err(e) = r {
+            failed.push(format!("{}: {}", t.name, e.message));
+        }
+        if total > 1 {
+            let _ = msgs.send(Msg::Progress(Some(format!("{} {done}/{total}…", verb.as_str()))));
+        }
+    }
+    let _ = msgs.send(Msg::Progress(None));
+    if failed.is_empty() {
+        let what = if total == 1 {
+            "1 container".to_string()
+        } else {
+            format!("{total} containers")
+        };
+        let _ = msgs.send(Msg::Info(format!("{}: {what} done", verb.as_str())));
+    } else {
+        let _ = msgs.send(Msg::Error(format!(
+            "{}: {} of {total} failed: {}",
+            verb.as_str(),
+            failed.len(),
+            failed.join("; ")
+        )));
+    }
+}
+
+/// Run `sh -c COMMAND` in each target and report the exit codes.
+async fn run_command(engine: Engine, targets: Vec<Target>, command: String, msgs: UnboundedSender<Msg>) {
+    let spec = ExecSpec::cmd(["sh", "-c", command.as_str()]);
+    let mut results = futures::stream::iter(targets.into_iter().map(|t| {
+        let e = engine.clone();
+        let spec = spec.clone();
+        async move { (t.clone(), e.exec_collect(&t.key.id, &spec).await) }
+    }))
+    .buffer_unordered(CONCURRENCY);
+    let mut lines = Vec::new();
+    let mut any_failed = false;
+    while let Some((t, r)) = results.next().await {
+        match r {
+            Ok(out) => {
+                let first = String::from_utf8_lossy(if out.stdout.is_empty() {
+                    &out.stderr
+                } else {
+                    &out.stdout
+                })
+                .lines()
+                .next()
+                .map(crate::state::logs::sanitize)
+                .unwrap_or_default();
+                any_failed |= out.exit_code != 0;
+                lines.push(format!("{}: exit {} {first}", t.name, out.exit_code));
+            }
+            Err(e) => {
+                any_failed = true;
+                lines.push(format!("{}: {}", t.name, e.message));
+            }
+        }
+    }
+    let _ = msgs.send(Msg::Progress(None));
+    let text = lines.join(" · ");
+    let _ = msgs.send(if any_failed { Msg::Error(text) } else { Msg::Info(text) });
+}
