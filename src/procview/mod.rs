@@ -6,6 +6,9 @@
 //!   nothing a process prints reaches the real terminal).
 //! - [`FanoutView`]: the results table of one fan-out, filled in as each sandbox finishes.
 //! - [`draw_procs`], [`draw_fanout`]: pure drawing of both.
+//! - [`wire`]: how the dashboard drives them.
+
+pub mod wire;
 
 use std::collections::VecDeque;
 
@@ -133,6 +136,8 @@ pub struct ProcPane {
     pub loaded: bool,
     pub error: Option<String>,
     pub output: OutputBuf,
+    /// Select this process when a listing brings it (just started).
+    pub pending_select: Option<String>,
 }
 
 impl ProcPane {
@@ -164,6 +169,12 @@ impl ProcPane {
                 self.selected = keep
                     .and_then(|id| self.procs.iter().position(|p| p.id == id))
                     .unwrap_or_else(|| self.procs.len().saturating_sub(1));
+                if let Some(want) = &self.pending_select
+                    && let Some(i) = self.procs.iter().position(|p| &p.id == want)
+                {
+                    self.selected = i;
+                    self.pending_select = None;
+                }
             }
             Err(e) => self.error = Some(e),
         }
@@ -395,7 +406,7 @@ pub fn draw_procs(f: &mut Frame, area: Rect, pane: &ProcPane, st: &Styles) {
 }
 
 /// The results of one fan-out (SPEC 6.3).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FanoutView {
     /// Which fan-out the events belong to.
     pub run: u64,

@@ -260,6 +260,8 @@ pub struct State {
     pub sent_watch: Vec<RowKey>,
     pub sent_follow: Option<RowKey>,
     pub sent_inspect: Option<RowKey>,
+    /// Processes tab and fan-out (issue 5).
+    pub procs: crate::procview::wire::ProcsUi,
 }
 
 impl State {
@@ -303,6 +305,7 @@ impl State {
             sent_watch: Vec::new(),
             sent_follow: None,
             sent_inspect: None,
+            procs: Default::default(),
         }
     }
 
@@ -461,6 +464,7 @@ impl State {
             self.sent_inspect = Some(k.clone());
             self.outbox.push(Action::Inspect(k));
         }
+        crate::procview::wire::sync(self);
     }
 }
 
