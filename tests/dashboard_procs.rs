@@ -319,7 +319,7 @@ fn x_without_marks_starts_a_detached_process_and_shows_it() {
 
 #[test]
 fn x_with_marks_fans_out_and_fills_in_the_results() {
-    let (mut s, rows) = fixture();
+    let (mut s, _) = fixture();
     // Mark all three (two engines).
     press(&mut s, key('A'));
     press(&mut s, key('x'));
