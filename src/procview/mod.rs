@@ -311,7 +311,7 @@ pub fn draw_procs(f: &mut Frame, area: Rect, pane: &ProcPane, st: &Styles) {
         );
         return;
     }
-    let hint = " x run detached · K kill · j/k select";
+    let hint = " Tab focus · j/k select · K kill · x run detached ";
     if pane.procs.is_empty() {
         let mut lines = vec![Line::styled(
             format!(" no processes in {} · x starts one", target.name),

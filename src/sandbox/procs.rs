@@ -379,13 +379,64 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Every process in a sandbox: boxdeck's records merged with the engine's exec records,
-/// oldest first.
+/// oldest first. While the sandbox is stopped or paused only the engine's records are shown
+/// (boxdeck's own are read from inside the sandbox).
 pub async fn list(engine: &Engine, container: &str) -> Result<Vec<ProcInfo>> {
+    list_cached(engine, container, &mut ExecCache::default()).await
+}
+
+/// Engine exec records that can no longer change (finished execs, and boxdeck's helper execs,
+/// which are never shown), so a repeated listing inspects only new and running execs. Podman
+/// keeps every exec session of a container until it stops, so without this a Processes tab
+/// left open would inspect more and more execs on every refresh.
+#[derive(Debug, Default, Clone)]
+pub struct ExecCache {
+    done: HashMap<String, ExecStatus>,
+}
+
+impl ExecCache {
+    pub fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
+    }
+}
+
+fn is_helper(e: &ExecStatus) -> bool {
+    e.cmd.get(1).is_some_and(|c| c == "-c") && e.cmd.get(3).is_some_and(|n| n == HELPER_NAME)
+}
+
+/// [`list`] with a cache of settled exec records, for a caller that lists again and again.
+pub async fn list_cached(engine: &Engine, container: &str, cache: &mut ExecCache) -> Result<Vec<ProcInfo>> {
     let details = engine.inspect(container).await?;
-    let execs = futures::future::join_all(details.exec_ids.iter().map(|id| engine.exec_inspect(id))).await;
+    let fresh: Vec<&String> = details
+        .exec_ids
+        .iter()
+        .filter(|id| !cache.done.contains_key(*id))
+        .collect();
+    let inspected = futures::future::join_all(fresh.iter().map(|id| engine.exec_inspect(id))).await;
+    let mut execs: Vec<ExecStatus> = Vec::new();
     // An exec that finished between the inspect and now may be gone: skip it.
-    let execs: Vec<ExecStatus> = execs.into_iter().filter_map(|r| r.ok()).collect();
-    let out = if details.running {
+    for e in inspected.into_iter().flatten() {
+        if !e.running || is_helper(&e) {
+            cache.done.insert(e.id.clone(), e.clone());
+        }
+        execs.push(e);
+    }
+    execs.extend(
+        details
+            .exec_ids
+            .iter()
+            .filter(|id| !fresh.contains(id))
+            .filter_map(|id| cache.done.get(id).cloned()),
+    );
+    // Forget settled records of this container that the engine dropped.
+    cache
+        .done
+        .retain(|id, e| e.container_id != details.id || details.exec_ids.contains(id));
+    let out = if details.running && !details.paused {
         let o = engine.exec_collect(&details.id, &helper(list_script(), &[])).await?;
         if o.exit_code != 0 && o.stdout.is_empty() {
             return Err(Error::failed(format!(

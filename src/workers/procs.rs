@@ -6,6 +6,8 @@
 //! answers with [`ProcMsg`]s inside `Msg::Procs`. Every engine call runs in its own task, so a
 //! slow sandbox never holds up the worker.
 
+use std::sync::Arc;
+
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -13,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::app::msg::{Action, Msg, RowKey, Target};
 use crate::engine::Engine;
 use crate::sandbox::fanout::{self, FanoutEvent};
-use crate::sandbox::procs::{self, DetachOptions, KillOutcome, ProcInfo};
+use crate::sandbox::procs::{self, DetachOptions, ExecCache, KillOutcome, ProcInfo};
 use crate::sandbox::run::RunOptions;
 
 /// A request about processes, UI -> workers.
@@ -109,10 +111,11 @@ impl ProcAction {
     }
 }
 
-/// The per-engine state: the one output follow in flight.
+/// The per-engine state: the one output follow in flight, and the settled exec records.
 #[derive(Default)]
 pub struct ProcWorker {
     follow: Option<JoinHandle<()>>,
+    cache: Arc<tokio::sync::Mutex<ExecCache>>,
 }
 
 impl Drop for ProcWorker {
@@ -127,8 +130,11 @@ fn send(msgs: &UnboundedSender<Msg>, m: ProcMsg) {
     let _ = msgs.send(Msg::Procs(m));
 }
 
-async fn list(engine: &Engine, key: RowKey, msgs: &UnboundedSender<Msg>) {
-    let result = procs::list(engine, &key.id).await.map_err(|e| e.message);
+async fn list(engine: &Engine, key: RowKey, cache: &tokio::sync::Mutex<ExecCache>, msgs: &UnboundedSender<Msg>) {
+    let mut cache = cache.lock().await;
+    let result = procs::list_cached(engine, &key.id, &mut cache)
+        .await
+        .map_err(|e| e.message);
     send(msgs, ProcMsg::Listed { key, result });
 }
 
@@ -136,9 +142,10 @@ impl ProcWorker {
     pub fn on_action(&mut self, engine: &Engine, a: ProcAction, msgs: &UnboundedSender<Msg>) {
         let msgs = msgs.clone();
         let engine = engine.clone();
+        let cache = self.cache.clone();
         match a {
             ProcAction::List(key) => {
-                tokio::spawn(async move { list(&engine, key, &msgs).await });
+                tokio::spawn(async move { list(&engine, key, &cache, &msgs).await });
             }
             ProcAction::Follow(f) => {
                 if let Some(h) = self.follow.take() {
@@ -158,7 +165,8 @@ impl ProcWorker {
                             },
                         )
                     };
-                    let r = procs::output(&engine, &key.id, &key.id, &p, 0, p.is_running(), &mut sink).await;
+                    let short = &key.id[..key.id.len().min(12)];
+                    let r = procs::output(&engine, &key.id, short, &p, 0, p.is_running(), &mut sink).await;
                     send(
                         &msgs,
                         ProcMsg::OutputEnded {
@@ -177,7 +185,7 @@ impl ProcWorker {
                         Err(e) => Msg::Error(e.message),
                     };
                     let _ = msgs.send(m);
-                    list(&engine, key, &msgs).await;
+                    list(&engine, key, &cache, &msgs).await;
                 });
             }
             ProcAction::Start { target, command } => {
@@ -196,7 +204,7 @@ impl ProcWorker {
                             let _ = msgs.send(Msg::Error(format!("{}: {}", target.name, e.message)));
                         }
                     }
-                    list(&engine, target.key, &msgs).await;
+                    list(&engine, target.key, &cache, &msgs).await;
                 });
             }
             ProcAction::Fanout { run, targets, command } => {
