@@ -78,6 +78,8 @@ pub enum Action {
     Run { targets: Vec<Target>, command: String },
     /// Connect one more engine (`:host URL`).
     AddHost(String),
+    /// Processes tab and `x` (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcAction),
 }
 
 /// What a worker reports to the UI.
@@ -118,4 +120,6 @@ pub enum Msg {
     Error(String),
     /// Quit (SIGTERM).
     Quit,
+    /// Processes tab and fan-out answers (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcMsg),
 }

@@ -99,4 +99,6 @@ pub enum Dialog {
     Confirm(Confirm),
     Create(CreateDialog),
     Run(RunDialog),
+    /// Fan-out results (issue 5), filled in as each sandbox finishes.
+    Fanout(crate::procview::FanoutView),
 }

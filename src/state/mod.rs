@@ -262,6 +262,8 @@ pub struct State {
     pub sent_watch: Vec<RowKey>,
     pub sent_follow: Option<RowKey>,
     pub sent_inspect: Option<RowKey>,
+    /// Processes tab and fan-out (issue 5).
+    pub procs: crate::procview::wire::ProcsUi,
 }
 
 impl State {
@@ -306,6 +308,7 @@ impl State {
             sent_watch: Vec::new(),
             sent_follow: None,
             sent_inspect: None,
+            procs: Default::default(),
         }
     }
 
@@ -468,6 +471,7 @@ impl State {
             self.sent_inspect = Some(k.clone());
             self.outbox.push(Action::Inspect(k));
         }
+        crate::procview::wire::sync(self);
     }
 }
 
