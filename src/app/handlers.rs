@@ -116,7 +116,8 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
             }
             true
         }
-        Tab::Sessions | Tab::Processes => false,
+        Tab::Processes => crate::procview::wire::key(s, k),
+        Tab::Sessions => false,
     }
 }
 
@@ -404,11 +405,11 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
                 }
                 let targets = r.targets.clone();
                 s.dialog = None;
-                s.progress = Some(format!("running `{command}` in {}…", names(&targets)));
-                s.outbox.push(Action::Run { targets, command });
+                crate::procview::wire::run_command(s, targets, command);
             }
             _ => text_key(&mut r.command, &k),
         },
+        Dialog::Fanout(_) => crate::procview::wire::fanout_key(s, k),
         Dialog::Create(c) => {
             let idx = CreateField::ORDER.iter().position(|f| *f == c.focus).unwrap_or(0);
             let n = CreateField::ORDER.len();
@@ -664,6 +665,7 @@ pub fn on_tick(s: &mut State, now: i64) {
         s.message = None;
         s.dirty = true;
     }
+    crate::procview::wire::tick(s);
     let shown = |t: i64, st: i64| crate::util::human_duration(std::time::Duration::from_secs((t - st).max(0) as u64));
     for k in s.visible_keys() {
         if let Some(st) = s.rows.get(&k).and_then(|r| r.started)
@@ -737,7 +739,9 @@ pub fn on_msg(s: &mut State, m: Msg) {
             if let Some(r) = s.rows.get_mut(&key) {
                 r.stats = Some(sample);
                 if matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
-                    s.refresh_view();
+                    // Re-sorted once after the whole batch (State::sync).
+                    s.view_stale = true;
+                    s.dirty = true;
                 } else if s.sent_watch.contains(&key) {
                     s.dirty = true;
                 }
@@ -820,6 +824,7 @@ pub fn on_msg(s: &mut State, m: Msg) {
                 s.dirty = true;
             }
         }
+        Msg::Procs(m) => crate::procview::wire::on_msg(s, m),
     }
 }
 

@@ -86,6 +86,8 @@ pub enum Action {
     /// Carry out exactly this (previewed) plan; the router splits it by engine (answers:
     /// [`Msg::PruneItem`] per item, then [`Msg::PruneDone`] per engine).
     PruneRun { plan: PrunePlan, opts: PruneOptions },
+    /// Processes tab and `x` (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcAction),
 }
 
 /// What a worker reports to the UI.
@@ -146,4 +148,6 @@ pub enum Msg {
     },
     /// One engine finished its part of a lifecycle action.
     BulkDone { engine: String },
+    /// Processes tab and fan-out answers (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcMsg),
 }

@@ -254,6 +254,8 @@ pub struct State {
     /// Wall clock (unix seconds), updated by the tick; drawing uses it for uptimes.
     pub now: i64,
     pub dirty: bool,
+    /// `view` needs a re-sort (set by stats under a CPU/memory sort; applied once per batch).
+    pub view_stale: bool,
     pub quit: bool,
     /// Requests for the workers, sent by the run loop.
     pub outbox: Vec<Action>,
@@ -262,6 +264,8 @@ pub struct State {
     pub sent_watch: Vec<RowKey>,
     pub sent_follow: Option<RowKey>,
     pub sent_inspect: Option<RowKey>,
+    /// Processes tab and fan-out (issue 5).
+    pub procs: crate::procview::wire::ProcsUi,
 }
 
 impl State {
@@ -300,12 +304,14 @@ impl State {
             area: Rect::new(0, 0, 80, 24),
             now: 0,
             dirty: true,
+            view_stale: false,
             quit: false,
             outbox: Vec::new(),
             effects: Vec::new(),
             sent_watch: Vec::new(),
             sent_follow: None,
             sent_inspect: None,
+            procs: Default::default(),
         }
     }
 
@@ -364,6 +370,7 @@ impl State {
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
         self.clamp_offset();
         self.dirty = true;
+        self.view_stale = false;
     }
 
     pub fn selected_key(&self) -> Option<&RowKey> {
@@ -442,6 +449,9 @@ impl State {
 
     /// After every change: tell the workers what is now watched, followed and inspected.
     pub fn sync(&mut self) {
+        if self.view_stale {
+            self.refresh_view();
+        }
         if self.view.is_empty() && self.sent_follow.is_none() && self.sent_watch.is_empty() {
             return;
         }
@@ -464,6 +474,7 @@ impl State {
             self.sent_inspect = Some(k.clone());
             self.outbox.push(Action::Inspect(k));
         }
+        crate::procview::wire::sync(self);
     }
 }
 

@@ -87,6 +87,9 @@ pub fn draw(f: &mut Frame, s: &State) {
         Some(Dialog::Create(c)) => create::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Run(r)) => run::draw(f, f.area(), r, &s.theme),
         Some(Dialog::Prune(p)) => prune::draw(f, f.area(), p, &s.theme),
+        Some(Dialog::Fanout(v)) => {
+            crate::procview::draw_fanout(f, f.area(), v, &crate::procview::wire::styles(&s.theme))
+        }
         None => {}
     }
     if s.help {

@@ -39,6 +39,8 @@ pub struct EngineWorker {
     log_task: Option<JoinHandle<()>>,
     stats_tx: UnboundedSender<(String, StatsSample)>,
     stats_rx: UnboundedReceiver<(String, StatsSample)>,
+    /// Processes tab and fan-out (issue 5).
+    procs: super::procs::ProcWorker,
 }
 
 /// Why the connected loop ended.
@@ -71,6 +73,7 @@ impl EngineWorker {
             log_task: None,
             stats_tx,
             stats_rx,
+            procs: Default::default(),
         }
     }
 
@@ -452,6 +455,7 @@ impl EngineWorker {
                 });
             }
             Action::AddHost(_) => {}
+            Action::Procs(a) => self.procs.on_action(engine, a, &self.msgs),
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 //! asked for.
 
 pub mod engine;
+pub mod procs;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -185,6 +186,12 @@ pub async fn route(
                     .or_else(|| workers.first().map(|(n, _)| n.clone()))
                     .unwrap_or_default();
                 send(&workers, &name, Action::Create { engine: None, opts });
+            }
+            Action::Procs(pa) => {
+                let names: Vec<String> = workers.iter().map(|(n, _)| n.clone()).collect();
+                for (engine, a) in pa.route(&names) {
+                    send(&workers, &engine, Action::Procs(a));
+                }
             }
             Action::AddHost(url) => {
                 if workers.iter().any(|(_, tx)| tx.is_closed()) {
