@@ -133,6 +133,41 @@ impl EngineWorker {
             Action::SetAll(b) => self.all = b,
             Action::Watch(keys) => self.watch = keys.into_iter().map(|k| k.id).collect(),
             Action::FollowLogs(k) => self.follow = k.map(|k| k.id),
+            // Prune and bulk dialogs wait for every engine: answer them, do not leave them hanging.
+            Action::PrunePlan(_) => self.send(Msg::PrunePlanFailed {
+                engine: self.name.clone(),
+                error: "disconnected".into(),
+            }),
+            Action::PruneRun { plan, .. } => {
+                for item in plan.remove {
+                    self.send(Msg::PruneItem {
+                        engine: self.name.clone(),
+                        id: item.sandbox.id,
+                        outcome: prune::PruneOutcome::Failed {
+                            error: format!("engine {} is disconnected", self.name),
+                        },
+                    });
+                }
+                self.send(Msg::PruneDone {
+                    engine: self.name.clone(),
+                });
+            }
+            Action::Lifecycle { targets, .. } => {
+                for t in targets {
+                    self.send(Msg::BulkItem {
+                        engine: self.name.clone(),
+                        id: t.key.id,
+                        status: BulkStatus::Failed(format!("engine {} is disconnected", self.name)),
+                    });
+                }
+                self.send(Msg::BulkDone {
+                    engine: self.name.clone(),
+                });
+                self.send(Msg::Error(format!(
+                    "engine {} is disconnected; try again when it is back",
+                    self.name
+                )));
+            }
             _ => self.send(Msg::Error(format!(
                 "engine {} is disconnected; try again when it is back",
                 self.name
