@@ -110,7 +110,13 @@ pub fn options(a: &PruneArgs) -> Result<PruneOptions> {
 pub async fn run(ctx: &Ctx, a: &PruneArgs) -> Result<i32> {
     let opts = options(a)?;
     let fleet = ctx.fleet().await?;
-    let plan = prune::plan(&fleet, &opts).await?;
+    // A plan shown and then confirmed is fingerprinted, so what changed in between is skipped;
+    // one carried out at once (or only listed) needs no fingerprints: same rule, same set.
+    let plan = if a.yes || a.dry_run {
+        prune::plan_at_once(&fleet, &opts).await?
+    } else {
+        prune::plan(&fleet, &opts).await?
+    };
 
     if a.dry_run {
         if a.json {
