@@ -4,6 +4,15 @@
 //! Without `--yes` the plan is shown and the user is asked on the terminal; with no terminal
 //! and no `--yes` prune refuses (exit 2). The dry run and the real run share one plan, so the
 //! dry run lists exactly what the real run removes.
+//!
+//! `--json` prints one document on stdout:
+//! - dry run: `{"dry_run": true, "would_remove": [{name, id, engine, state, project, persist,
+//!   created_at, size_bytes}], "total_bytes": N, "kept": {"live": N, "persistent": N, ...}}`
+//! - real run: `{"removed": [{name, id, engine, size_bytes}], "skipped": [{name, id, engine,
+//!   reason}], "failed": [{name, id, engine, error}], "reclaimed_bytes": N, "kept": {...}}`
+//!
+//! Exit codes: 0 done (skips are not failures), 1 some removal failed or the user said no,
+//! 2 bad usage or confirmation needed without a terminal.
 
 use std::io::{BufRead, IsTerminal, Write};
 
