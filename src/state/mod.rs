@@ -231,6 +231,8 @@ pub struct State {
     /// Help overlay scroll.
     pub help_scroll: u16,
     pub dialog: Option<Dialog>,
+    /// Progress panel of a lifecycle action on several sandboxes; not modal (issue 6).
+    pub bulk: Option<crate::views::bulk::BulkView>,
     pub message: Option<Message>,
     pub progress: Option<String>,
     pub engines: Vec<EngineStatus>,
@@ -282,6 +284,7 @@ impl State {
             focus: Pane::Table,
             tab: Tab::Logs,
             zoom: false,
+            bulk: None,
             split: 45,
             help: false,
             help_scroll: 0,
