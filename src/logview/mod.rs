@@ -172,7 +172,7 @@ impl LogLine {
 }
 
 /// A line being assembled from chunks of one stream.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Partial {
     buf: Vec<u8>,
     /// Raw bytes of this line beyond RAW_CAP (counted, not kept).
@@ -215,6 +215,37 @@ pub struct LogPane {
     /// Rows of log lines and total width of the last draw.
     view_rows: AtomicU16,
     view_width: AtomicU16,
+}
+
+impl Clone for LogPane {
+    fn clone(&self) -> Self {
+        LogPane {
+            lines: self.lines.clone(),
+            capacity: self.capacity,
+            byte_budget: self.byte_budget,
+            bytes: self.bytes,
+            first_seq: self.first_seq,
+            dropped: self.dropped,
+            partial: self.partial.clone(),
+            carry: self.carry,
+            parse_timestamps: self.parse_timestamps,
+            follow: self.follow,
+            top: self.top,
+            new_while_paused: self.new_while_paused,
+            h_offset: self.h_offset,
+            wrap: self.wrap,
+            show_ts: self.show_ts,
+            filter: self.filter,
+            query: self.query.clone(),
+            matches: self.matches.clone(),
+            current: self.current,
+            generation: self.generation,
+            notice: self.notice.clone(),
+            resume_after: self.resume_after,
+            view_rows: AtomicU16::new(self.view_rows.load(Ordering::Relaxed)),
+            view_width: AtomicU16::new(self.view_width.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// Which index range of the view is on screen, and how (bottom-aligned when following).

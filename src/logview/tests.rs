@@ -582,6 +582,20 @@ fn clear_empties_everything() {
 }
 
 #[test]
+fn pane_is_clone_send_sync() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<LogPane>();
+    let mut p = numbered(30, 3);
+    p.set_viewport(5, 40);
+    p.set_search("error");
+    p.scroll_up(4);
+    let q = p.clone();
+    assert_eq!(q.visible_range(), p.visible_range());
+    assert_eq!(q.current_match(), p.current_match());
+    assert_eq!(texts(&q), texts(&p));
+}
+
+#[test]
 fn generation_changes_on_visible_change() {
     let mut p = LogPane::new(10);
     let g0 = p.generation();
