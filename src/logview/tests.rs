@@ -790,3 +790,120 @@ fn draw_styles_stderr_and_sgr() {
         .collect();
     assert!(!all.contains("pwned"));
 }
+
+/// What ratatui's crossterm backend writes to the "terminal".
+#[derive(Clone, Default)]
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything a terminal could act on, recorded by vt100's callbacks.
+#[derive(Default)]
+struct TermEffects(Vec<String>);
+
+impl vt100::Callbacks for TermEffects {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.0.push("bell".into());
+    }
+    fn visual_bell(&mut self, _: &mut vt100::Screen) {
+        self.0.push("visual bell".into());
+    }
+    fn resize(&mut self, _: &mut vt100::Screen, r: (u16, u16)) {
+        self.0.push(format!("resize {r:?}"));
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, n: &[u8]) {
+        self.0.push(format!("icon {}", String::from_utf8_lossy(n)));
+    }
+    fn set_window_title(&mut self, _: &mut vt100::Screen, t: &[u8]) {
+        self.0.push(format!("title {}", String::from_utf8_lossy(t)));
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], d: &[u8]) {
+        self.0.push(format!("clipboard {}", String::from_utf8_lossy(d)));
+    }
+    fn paste_from_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8]) {
+        self.0.push("paste".into());
+    }
+    fn unhandled_control(&mut self, _: &mut vt100::Screen, b: u8) {
+        self.0.push(format!("control {b:#x}"));
+    }
+    fn unhandled_osc(&mut self, _: &mut vt100::Screen, p: &[&[u8]]) {
+        self.0.push(format!(
+            "osc {:?}",
+            p.iter().map(|x| String::from_utf8_lossy(x)).collect::<Vec<_>>()
+        ));
+    }
+}
+
+#[test]
+fn hostile_log_never_reaches_the_real_terminal() {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::{TerminalOptions, Viewport};
+    let hostile: &[&[u8]] = &[
+        b"\x1b]0;PWNED title\x07\x1b]2;PWNED2\x1b\\visible-1",
+        b"\x1b]52;c;UFdORUQ=\x07\x1b]8;;http://evil.example/\x1b\\visible-2\x1b]8;;\x1b\\",
+        b"\x1b[2J\x1b[H\x1b[?1049h\x1b[?1000h\x1b[8;5;5t\x1bcvisible-3\x07\x07",
+        b"\x1bP1$r0m\x1b\\\x1bPq#0;2;0;0;0#0~~\x1b\\visible-4\x1b_apc\x1b\\\x1b^pm\x1b\\",
+        b"\x9b2J\x9d0;raw c1 title\x07visible-5\xc2\x9b2J\xc2\x9d0;utf8 c1\xc2\x9c",
+        b"\x1b[31mred\x1b[0m \xff\xfe\x00\x08\x0b\x0c\x0e\x0f\x7f\rvisible-6\x1b",
+    ];
+    let mut p = LogPane::new(100);
+    for (i, l) in hostile.iter().enumerate() {
+        let mut raw = format!("2026-11-21T06:00:0{i}Z ").into_bytes();
+        raw.extend_from_slice(l);
+        raw.push(b'\n');
+        p.push(if i % 2 == 0 { OUT } else { ERR }, &raw);
+    }
+    p.set_search("visible");
+    p.toggle_timestamps();
+    let area = ratatui::layout::Rect::new(0, 0, 70, 10);
+    let sink = Sink::default();
+    let backend = CrosstermBackend::new(sink.clone());
+    let mut term = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(area),
+        },
+    )
+    .unwrap();
+    term.draw(|f| draw(f, area, &p, &LogTheme::default())).unwrap();
+    drop(term);
+    let bytes = sink.0.lock().unwrap().clone();
+
+    // The byte stream is valid UTF-8 and holds only CSI sequences (cursor moves and SGR from
+    // ratatui itself): no OSC, DCS, SOS/PM/APC, RIS, BEL, C1 or other control bytes.
+    let out = std::str::from_utf8(&bytes).expect("terminal output is valid UTF-8");
+    for (i, c) in out.char_indices() {
+        assert!(!('\u{80}'..='\u{9f}').contains(&c), "C1 {c:?} at {i}");
+        if c.is_control() {
+            assert_eq!(c, '\x1b', "control {c:?} at {i}");
+            assert_eq!(
+                out.as_bytes().get(i + 1),
+                Some(&b'['),
+                "non-CSI escape at {i}: {:?}",
+                &out[i..(i + 8).min(out.len())]
+            );
+        }
+    }
+    assert!(!out.contains("PWNED") && !out.contains("evil.example") && !out.contains("UFdORUQ"));
+
+    // A terminal emulator fed that stream does nothing but draw.
+    let mut vt = vt100::Parser::new_with_callbacks(10, 70, 0, TermEffects::default());
+    vt.process(&bytes);
+    assert!(vt.callbacks().0.is_empty(), "terminal effects: {:?}", vt.callbacks().0);
+    let screen = vt.screen().contents();
+    for k in 1..=6 {
+        assert!(
+            screen.contains(&format!("visible-{k}")),
+            "visible-{k} missing:\n{screen}"
+        );
+    }
+    assert!(!vt.screen().alternate_screen());
+}
