@@ -40,6 +40,25 @@
 //! | `S`            | [`LogPane::save`] (ask for a path)              |
 //! | `C`            | [`LogPane::clear`]                              |
 //!
+//! Wiring, in short (the dashboard's log worker sends `LogChunk`s; the UI task owns the pane):
+//!
+//! ```
+//! use boxdeck::engine::StreamKind;
+//! use boxdeck::logview::{LogPane, LogTheme, draw};
+//! use ratatui::{Terminal, backend::TestBackend};
+//!
+//! let mut pane = LogPane::new(10_000); // config.logs.ring_lines
+//! // On each chunk from engine.logs(id, LogsQuery { timestamps: true, .. }):
+//! let completed = pane.push(StreamKind::Stdout, b"2026-11-21T06:00:00.1Z \x1b[32mready\x1b[0m\n");
+//! assert_eq!(completed, 1); // mark the UI dirty
+//! pane.push(StreamKind::Stderr, b"2026-11-21T06:00:01Z \x1b]0;title\x07oops\n");
+//! // When the stream ends: pane.flush(); pane.set_notice(Some("log ended: exited"));
+//! // After a reconnect: let since = pane.prepare_resume(); then re-open with `since`.
+//! let mut term = Terminal::new(TestBackend::new(40, 4)).unwrap();
+//! term.draw(|f| draw(f, f.area(), &pane, &LogTheme::default())).unwrap();
+//! assert_eq!(pane.line(1).unwrap().text(), "oops");
+//! ```
+//!
 //! Every method is cheap: nothing walks the whole ring except setting a new search query and
 //! `save`. [`LogPane::generation`] changes whenever something visible may have changed, so the
 //! dashboard can redraw only when needed.
