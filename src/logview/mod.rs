@@ -971,6 +971,7 @@ impl LogPane {
         let idx = self.view_index_of(seq);
         let rows = self.rows();
         let tw = self.tw();
+        self.reveal_columns(seq, tw);
         let l = self.layout(rows, tw);
         let fully_visible = idx >= l.start && idx < l.end && !(idx == l.start && l.skip_rows > 0) && {
             // The last line may be cut at the bottom when paused.
@@ -985,6 +986,29 @@ impl LogPane {
         }
         let top = idx.saturating_sub(rows / 3);
         self.pin_top_index(top.min(self.tail_top(rows, tw)).min(idx));
+    }
+
+    /// Without wrap, scroll sideways so the first match on line `seq` is in view.
+    fn reveal_columns(&mut self, seq: u64, tw: usize) {
+        if self.wrap {
+            return;
+        }
+        let Some(line) = seq.checked_sub(self.first_seq).and_then(|i| self.lines.get(i as usize)) else {
+            return;
+        };
+        let Some(m) = self
+            .query
+            .as_ref()
+            .and_then(|q| q.find_all(&line.text).into_iter().next())
+        else {
+            return;
+        };
+        let col = |b: usize| unicode_width::UnicodeWidthStr::width(&line.text[..b]);
+        let (start, end) = (col(m.start), col(m.end));
+        if start < self.h_offset || end > self.h_offset + tw {
+            // Put the match a quarter into the pane (or at the left edge when it is near the start).
+            self.h_offset = if end <= tw { 0 } else { start.saturating_sub(tw / 4) };
+        }
     }
 
     // ---- save ---------------------------------------------------------------------------

@@ -419,6 +419,25 @@ fn search_counts_and_jumps() {
 }
 
 #[test]
+fn jumping_to_a_match_far_right_scrolls_sideways() {
+    let mut p = LogPane::new(100);
+    p.push(OUT, &tl(1, &format!("{}needle{}", "a".repeat(300), "b".repeat(50))));
+    p.push(OUT, &tl(2, "needle at the start"));
+    p.set_viewport(5, 41); // 40 columns of text
+    p.set_search("needle");
+    // Newest match first: at the start, no sideways scroll.
+    assert_eq!(p.h_offset(), 0);
+    p.prev_match();
+    // 300 columns in: scrolled so the match sits a quarter into the pane.
+    assert_eq!(p.h_offset(), 290);
+    let t = render(&p, 41, 3);
+    let row: String = (1..41).map(|x| buffer(&t)[(x, 0)].symbol().to_string()).collect();
+    assert_eq!(row, format!("{}needle{}", "a".repeat(10), "b".repeat(24)));
+    p.next_match();
+    assert_eq!(p.h_offset(), 0);
+}
+
+#[test]
 fn new_lines_are_matched_and_evicted_matches_drop() {
     let mut p = LogPane::new(20);
     p.set_search("boom");
