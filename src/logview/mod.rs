@@ -869,10 +869,23 @@ impl LogPane {
         self.generation += 1;
     }
 
-    /// Scroll right `n` columns (wrap off).
+    /// Scroll right `n` columns (wrap off), at most until the widest line on screen ends at
+    /// the right edge.
     pub fn scroll_right(&mut self, n: usize) {
-        if !self.wrap {
-            self.h_offset = self.h_offset.saturating_add(n).min(ansi::TEXT_CAP * 2);
+        if self.wrap {
+            return;
+        }
+        let tw = self.tw();
+        let r = self.visible_range();
+        let widest = r
+            .filter_map(|i| self.view_line(i))
+            .map(|l| l.width())
+            .max()
+            .unwrap_or(0);
+        let limit = widest.saturating_sub(tw).max(self.h_offset);
+        let h = self.h_offset.saturating_add(n).min(limit);
+        if h != self.h_offset {
+            self.h_offset = h;
             self.generation += 1;
         }
     }

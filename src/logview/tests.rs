@@ -435,6 +435,13 @@ fn jumping_to_a_match_far_right_scrolls_sideways() {
     assert_eq!(row, format!("{}needle{}", "a".repeat(10), "b".repeat(24)));
     p.next_match();
     assert_eq!(p.h_offset(), 0);
+    // Sideways scrolling stops when the widest line on screen ends at the right edge.
+    p.scroll_right(1000);
+    assert_eq!(p.h_offset(), 356 - 40);
+    p.scroll_left(16);
+    assert_eq!(p.h_offset(), 300);
+    p.scroll_left(1000);
+    assert_eq!(p.h_offset(), 0);
 }
 
 #[test]
