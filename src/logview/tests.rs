@@ -933,3 +933,90 @@ fn hostile_log_never_reaches_the_real_terminal() {
     }
     assert!(!vt.screen().alternate_screen());
 }
+
+/// Random chunks, random operations, random pane sizes: nothing panics and the invariants hold.
+#[test]
+fn random_operations_keep_the_pane_consistent() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let pieces: &[&[u8]] = &[
+        b"2026-11-21T06:00:00.5Z ",
+        b"error ",
+        b"ok ",
+        b"\n",
+        b"\x1b[31m",
+        b"\x1b]0;t\x07",
+        "中文".as_bytes(),
+        b"\t",
+        b"\r\n",
+        b"\xff",
+        b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ];
+    for round in 0..25 {
+        let mut p = LogPane::new(rng.random_range(1..60)).with_byte_budget(rng.random_range(2_000..20_000));
+        let mut term = Terminal::new(TestBackend::new(50, 12)).unwrap();
+        for _ in 0..300 {
+            match rng.random_range(0..20) {
+                0..=9 => {
+                    let mut chunk = Vec::new();
+                    for _ in 0..rng.random_range(1..6) {
+                        chunk.extend_from_slice(pieces[rng.random_range(0..pieces.len())]);
+                    }
+                    p.push(if rng.random_bool(0.3) { ERR } else { OUT }, &chunk);
+                }
+                10 => p.scroll_up(rng.random_range(0..5)),
+                11 => p.scroll_down(rng.random_range(0..5)),
+                12 => {
+                    if rng.random_bool(0.5) {
+                        p.page_up()
+                    } else {
+                        p.page_down()
+                    }
+                }
+                13 => p.set_search(["error", "x", "中", "", "ERROR"][rng.random_range(0..5)]),
+                14 => {
+                    if rng.random_bool(0.5) {
+                        p.next_match()
+                    } else {
+                        p.prev_match()
+                    }
+                }
+                15 => p.toggle_filter(),
+                16 => p.toggle_wrap(),
+                17 => p.toggle_timestamps(),
+                18 => {
+                    if rng.random_bool(0.5) {
+                        p.scroll_right(7)
+                    } else {
+                        p.scroll_to_top()
+                    }
+                }
+                _ => {
+                    if rng.random_bool(0.1) {
+                        p.clear();
+                    } else {
+                        p.flush();
+                    }
+                }
+            }
+            let (w, h) = (rng.random_range(1..50), rng.random_range(1..12));
+            term.draw(|f| draw(f, ratatui::layout::Rect::new(0, 0, w, h), &p, &LogTheme::default()))
+                .unwrap();
+            // Invariants.
+            assert!(p.len() <= p.capacity(), "round {round}");
+            let r = p.visible_range();
+            assert!(
+                r.start <= r.end && r.end <= p.view_len(),
+                "round {round}: {r:?} of {}",
+                p.view_len()
+            );
+            if let Some((n, m)) = p.current_match() {
+                assert!(n >= 1 && n <= m && m == p.match_count());
+            }
+            assert!(p.match_count() <= p.len());
+            for l in p.lines() {
+                assert_clean(l.text());
+            }
+        }
+    }
+}
