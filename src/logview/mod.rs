@@ -21,6 +21,9 @@
 //!   caller passing sizes around.
 //! - Search (smart-case substring) highlights every match of the visible lines;
 //!   next / previous jump the view to the match; filter mode shows only matching lines.
+//! - Stream lifecycle: [`LogPane::set_notice`] puts a short message in the status line ("log
+//!   ended: ..."); [`LogPane::prepare_resume`] returns the `since` to re-open a broken follow
+//!   with and makes the pane skip the lines it already has.
 //! - [`draw`] / [`LogView`] render only the visible lines, plus a status line at the bottom of
 //!   the pane: follow / paused (+new lines), line count, match n/m, filter, wrap, timestamps.
 //!
