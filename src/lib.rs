@@ -6,12 +6,15 @@
 //! - [`config`]: the config file, profiles and pocketdock projects.
 //! - [`cli`]: the headless subcommands.
 //! - [`app`], [`state`], [`views`], [`workers`], [`tui`]: the dashboard.
+//! - [`logview`]: the log pane model (bounded ring, ANSI sanitising, search) and its widget.
 
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod emulator;
 pub mod engine;
 pub mod error;
+pub mod logview;
 pub mod sandbox;
 pub mod state;
 pub mod tui;

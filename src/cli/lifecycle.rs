@@ -1,21 +1,42 @@
-//! `stop|start|restart NAME...` and `rm [--force] NAME...`: concurrent, with a failure summary.
+//! `stop|start|restart NAME...` and `rm [--force] NAME...`, each also taking a selection by
+//! `--label KEY=VALUE` and `--project P` (sandboxes only). The work is done by
+//! [`crate::sandbox::bulk`]: concurrent with a bound, one line per target as it finishes, and
+//! a summary that names each failure and why.
 
 use clap::Args;
-use futures::StreamExt;
 
 use super::Ctx;
-use crate::engine::ContainerState;
-use crate::sandbox::fleet::Target;
-use crate::{Error, Result};
+use crate::Result;
+use crate::sandbox::bulk::{self, Done, Progress};
+use crate::sandbox::select::Selection;
 
-/// How many lifecycle actions run at once.
-pub const CONCURRENCY: usize = 8;
+pub use crate::sandbox::bulk::Verb;
 
 #[derive(Debug, Args)]
-pub struct NamesArgs {
-    #[arg(required = true, value_name = "NAME")]
+pub struct SelectArgs {
+    /// Sandboxes by name (instance name, container name or id prefix).
+    #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+    /// Every sandbox with this label (KEY=VALUE or KEY; repeatable, all must match).
+    #[arg(long = "label", short = 'l', value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Every sandbox of this project.
+    #[arg(long)]
+    pub project: Option<String>,
 }
+
+impl SelectArgs {
+    pub fn selection(&self) -> Selection {
+        Selection {
+            names: self.names.clone(),
+            labels: self.labels.clone(),
+            project: self.project.clone(),
+        }
+    }
+}
+
+/// `stop|start|restart`.
+pub type NamesArgs = SelectArgs;
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
@@ -25,78 +46,45 @@ pub struct RmArgs {
     /// Remove the sandboxes' anonymous volumes too.
     #[arg(long, short)]
     pub volumes: bool,
-    #[arg(required = true, value_name = "NAME")]
-    pub names: Vec<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Stop,
-    Start,
-    Restart,
-    Remove { force: bool, volumes: bool },
-}
-
-impl Verb {
-    fn past(&self) -> &'static str {
-        match self {
-            Verb::Stop => "stopped",
-            Verb::Start => "started",
-            Verb::Restart => "restarted",
-            Verb::Remove { .. } => "removed",
+async fn apply_all(ctx: &Ctx, verb: Verb, sel: &SelectArgs) -> Result<i32> {
+    for l in &sel.labels {
+        if l.is_empty() || l.starts_with('=') {
+            return Err(
+                crate::Error::usage(format!("bad label filter '{l}'")).hint("use --label KEY=VALUE or --label KEY")
+            );
         }
     }
-}
-
-/// Apply one verb to one target.
-pub async fn apply(t: &Target, verb: Verb) -> Result<()> {
-    let e = &t.engine;
-    let id = &t.sandbox.id;
-    match verb {
-        Verb::Stop => e.stop(id, 10).await,
-        Verb::Start => {
-            if t.sandbox.state == ContainerState::Paused {
-                e.unpause(id).await
-            } else {
-                e.start(id).await
-            }
-        }
-        Verb::Restart => e.restart(id, 10).await,
-        Verb::Remove { force, volumes } => {
-            if !force && t.sandbox.state.is_live() {
-                return Err(
-                    Error::failed(format!("{} is {}", t.sandbox.name, t.sandbox.state)).hint(format!(
-                        "stop it first (boxdeck stop {}) or use rm --force",
-                        t.sandbox.name
-                    )),
-                );
-            }
-            e.remove(id, force, volumes).await
-        }
+    let selection = sel.selection();
+    if selection.is_empty() {
+        return Err(crate::Error::usage(format!("{} what?", verb.name()))
+            .hint("name sandboxes, or select with --label KEY=VALUE or --project P"));
     }
-}
-
-async fn apply_all(ctx: &Ctx, verb: Verb, names: &[String]) -> Result<i32> {
     let fleet = ctx.fleet().await?;
-    let targets = fleet.resolve_many(names).await?;
-    let results: Vec<(String, Result<()>)> = futures::stream::iter(targets.iter())
-        .map(|t| async move { (t.sandbox.name.clone(), apply(t, verb).await) })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    let mut failures = Vec::new();
-    for (name, r) in results {
-        match r {
-            Ok(()) => println!("{} {name}", verb.past()),
-            Err(e) => failures.push((name, e)),
+    let targets = fleet.select(&selection).await?;
+    let mut progress = |p: Progress<'_>| {
+        if let Progress::Finished(s, Ok(d), _) = p {
+            match d {
+                Done::Ok => println!("{} {}", verb.past(), s.name),
+                Done::Unchanged(why) => println!("{} {} ({why})", verb.past(), s.name),
+            }
         }
-    }
-    if failures.is_empty() {
+    };
+    let report = bulk::run(&targets, verb, &mut progress).await;
+    if report.failed.is_empty() {
         return Ok(0);
     }
-    eprintln!("{} of {} failed:", failures.len(), names.len());
-    for (name, e) in &failures {
-        eprintln!("  {name}: {}", e.message);
+    eprintln!(
+        "{} of {} failed to {}:",
+        report.failed.len(),
+        report.total(),
+        verb.name()
+    );
+    for (s, e) in &report.failed {
+        eprintln!("  {}: {}", s.name, e.message);
         if let Some(h) = &e.hint {
             eprintln!("    hint: {h}");
         }
@@ -104,8 +92,8 @@ async fn apply_all(ctx: &Ctx, verb: Verb, names: &[String]) -> Result<i32> {
     Ok(1)
 }
 
-pub async fn run(ctx: &Ctx, verb: Verb, names: &[String]) -> Result<i32> {
-    apply_all(ctx, verb, names).await
+pub async fn run(ctx: &Ctx, verb: Verb, a: &SelectArgs) -> Result<i32> {
+    apply_all(ctx, verb, a).await
 }
 
 pub async fn rm(ctx: &Ctx, a: &RmArgs) -> Result<i32> {
@@ -115,7 +103,7 @@ pub async fn rm(ctx: &Ctx, a: &RmArgs) -> Result<i32> {
             force: a.force,
             volumes: a.volumes,
         },
-        &a.names,
+        &a.select,
     )
     .await
 }

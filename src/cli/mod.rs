@@ -10,6 +10,7 @@ pub mod logs;
 pub mod ls;
 pub mod misc;
 pub mod output;
+pub mod procs;
 pub mod prune;
 pub mod run;
 
@@ -47,8 +48,14 @@ pub enum Command {
     Ls(ls::LsArgs),
     /// Create and start a sandbox from a profile.
     Create(create::CreateArgs),
-    /// Run a command in one or more sandboxes and pass its exit code through.
+    /// Run a command in one or more sandboxes (by name, --label or --project), or detached with -d.
     Run(run::RunArgs),
+    /// List the processes in a sandbox: boxdeck's detached ones and every exec the engine records.
+    Ps(procs::PsArgs),
+    /// Print the output of a detached process so far (-f: follow it until it ends).
+    Peek(procs::PeekArgs),
+    /// End a process and its whole process group inside the sandbox.
+    Kill(procs::KillArgs),
     /// Show a sandbox's logs.
     Logs(logs::LogsArgs),
     /// Stop sandboxes.
@@ -119,10 +126,13 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Ls(a) => ls::run(&ctx, a).await,
         Command::Create(a) => create::run(&ctx, a).await,
         Command::Run(a) => run::run(&ctx, a).await,
+        Command::Ps(a) => procs::ps(&ctx, a).await,
+        Command::Peek(a) => procs::peek(&ctx, a).await,
+        Command::Kill(a) => procs::kill(&ctx, a).await,
         Command::Logs(a) => logs::run(&ctx, a).await,
-        Command::Stop(a) => lifecycle::run(&ctx, lifecycle::Verb::Stop, &a.names).await,
-        Command::Start(a) => lifecycle::run(&ctx, lifecycle::Verb::Start, &a.names).await,
-        Command::Restart(a) => lifecycle::run(&ctx, lifecycle::Verb::Restart, &a.names).await,
+        Command::Stop(a) => lifecycle::run(&ctx, lifecycle::Verb::Stop, a).await,
+        Command::Start(a) => lifecycle::run(&ctx, lifecycle::Verb::Start, a).await,
+        Command::Restart(a) => lifecycle::run(&ctx, lifecycle::Verb::Restart, a).await,
         Command::Rm(a) => lifecycle::rm(&ctx, a).await,
         Command::Prune(a) => prune::run(&ctx, a).await,
         Command::Init(a) => misc::init(&ctx, a),

@@ -1,12 +1,15 @@
-//! `boxdeck run NAME... [--timeout S] [--stream] -- CMD...`
+//! `boxdeck run NAME... [--label K=V] [--project P] [--timeout S] [--stream] -- CMD...` and
+//! `boxdeck run -d NAME... -- CMD...`.
 //!
 //! One name: the command's output goes to stdout/stderr (as it arrives with `--stream`, at the
-//! end otherwise) and its exit code becomes boxdeck's. Several names: the command runs in all of
-//! them at once, every output line is prefixed with the sandbox name, and boxdeck exits with the
-//! first non-zero code in the order the names were given.
+//! end otherwise) and its exit code becomes boxdeck's. Several names, or a selection by label or
+//! project: the command runs in all of them at once (SPEC 6.3, through
+//! [`crate::sandbox::fanout`]), every output line is prefixed with the sandbox name, and boxdeck
+//! exits with the first non-zero code in the order the sandboxes were selected.
+//!
+//! `-d` starts a detached process instead ([`crate::sandbox::procs`]) and prints its id.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::Args;
@@ -14,18 +17,45 @@ use futures::StreamExt;
 
 use super::Ctx;
 use crate::engine::StreamKind;
+use crate::sandbox::fanout::{self, FanoutEvent};
 use crate::sandbox::fleet::Target;
+use crate::sandbox::procs::{self, DetachOptions};
 use crate::sandbox::run::{self as runner, RunOptions, RunResult};
+use crate::sandbox::select::Selection;
 use crate::{Error, Result};
 
 /// How many sandboxes a fan-out runs in at once.
-pub const FANOUT_CONCURRENCY: usize = 32;
+pub const FANOUT_CONCURRENCY: usize = fanout::DEFAULT_CONCURRENCY;
+
+const RUN_HELP: &str = "\
+Forms:
+  boxdeck run NAME -- CMD...                 run in one sandbox; its exit code is boxdeck's
+  boxdeck run A B C -- CMD...                run in several at once, lines prefixed 'NAME | '
+  boxdeck run --label team=ml -- CMD...      run in every sandbox with that label (repeat
+                                             --label: all must match)
+  boxdeck run --project P -- CMD...          run in every sandbox of project P
+  boxdeck run -d NAME -- CMD...              start a detached process; prints its id
+                                             (see `boxdeck ps`, `peek`, `kill`)
+
+Names, --label and --project combine: the named sandboxes are added to what the filters match.
+A selection by label or project only ever takes sandboxes (pocketdock.managed=true).
+With several sandboxes, boxdeck exits with the first non-zero exit code.";
 
 #[derive(Debug, Args)]
+#[command(after_help = RUN_HELP)]
 pub struct RunArgs {
     /// Sandboxes to run in.
-    #[arg(required = true, value_name = "NAME")]
+    #[arg(value_name = "NAME", required_unless_present_any = ["labels", "project"])]
     pub names: Vec<String>,
+    /// Also run in every sandbox with this label (KEY=VALUE or KEY; repeat: all must match).
+    #[arg(long = "label", short = 'l', value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Also run in every sandbox of this project.
+    #[arg(long, value_name = "P")]
+    pub project: Option<String>,
+    /// Start a detached process whose output and exit code are kept in the sandbox; prints its id.
+    #[arg(long, short = 'd', conflicts_with_all = ["timeout", "stream"])]
+    pub detach: bool,
     /// Kill the command (and its children) after this many seconds; exit code 124.
     #[arg(long, value_name = "S")]
     pub timeout: Option<f64>,
@@ -63,14 +93,68 @@ impl RunArgs {
     }
 }
 
+impl RunArgs {
+    fn selection(&self) -> Selection {
+        Selection {
+            names: self.names.clone(),
+            labels: self.labels.clone(),
+            project: self.project.clone(),
+        }
+    }
+
+    fn has_filter(&self) -> bool {
+        !self.labels.is_empty() || self.project.is_some()
+    }
+}
+
 pub async fn run(ctx: &Ctx, a: &RunArgs) -> Result<i32> {
     let opts = a.options()?;
+    for l in &a.labels {
+        if l.is_empty() || l.starts_with('=') {
+            return Err(Error::usage(format!("bad --label '{l}'")).hint("use --label KEY=VALUE or --label KEY"));
+        }
+    }
     let fleet = ctx.fleet().await?;
-    let targets = fleet.resolve_many(&a.names).await?;
-    if targets.len() == 1 {
+    let targets = fleet.select(&a.selection()).await?;
+    if a.detach {
+        return detach(&targets, a).await;
+    }
+    if targets.len() == 1 && !a.has_filter() {
         return run_one(&targets[0], a, &opts).await;
     }
     run_many(&targets, a, &opts).await
+}
+
+/// `run -d`: start a detached process in every target; print its id (with the sandbox name
+/// first when there are several).
+async fn detach(targets: &[Target], a: &RunArgs) -> Result<i32> {
+    let opts = DetachOptions {
+        env: a.env.clone(),
+        workdir: a.workdir.clone(),
+        user: None,
+    };
+    let jobs = targets
+        .iter()
+        .map(|t| async { procs::start(&t.engine, &t.sandbox.id, &a.cmd, &opts).await });
+    let results = futures::future::join_all(jobs).await;
+    let many = targets.len() > 1 || a.has_filter();
+    if !many {
+        let r = results.into_iter().next().expect("one target");
+        let s = r.map_err(|e| e.context(&targets[0].sandbox.name))?;
+        println!("{}", s.id);
+        return Ok(0);
+    }
+    let mut code = 0;
+    for (t, r) in targets.iter().zip(results) {
+        match r {
+            Ok(s) => println!("{} {}", t.sandbox.name, s.id),
+            Err(e) => {
+                eprintln!("boxdeck: {}: {}", t.sandbox.name, e.message);
+                code = 1;
+            }
+        }
+    }
+    Ok(code)
 }
 
 async fn run_one(t: &Target, a: &RunArgs, opts: &RunOptions) -> Result<i32> {
@@ -161,48 +245,48 @@ fn emit(lines: Vec<(bool, Vec<u8>)>) {
 
 async fn run_many(targets: &[Target], a: &RunArgs, opts: &RunOptions) -> Result<i32> {
     let width = targets.iter().map(|t| t.sandbox.name.len()).max().unwrap_or(0);
-    let lock = Arc::new(Mutex::new(()));
-    let jobs = targets.iter().enumerate().map(|(i, t)| {
-        let lock = lock.clone();
-        let stream = a.stream;
-        async move {
-            let mut p = Prefixer {
-                prefix: format!("{:width$} | ", t.sandbox.name),
-                partial: [Vec::new(), Vec::new()],
-            };
-            let mut held: Vec<(bool, Vec<u8>)> = Vec::new();
-            let mut sink = |k: StreamKind, d: &[u8]| {
+    let mut prefixers: Vec<Prefixer> = targets
+        .iter()
+        .map(|t| Prefixer {
+            prefix: format!("{:width$} | ", t.sandbox.name),
+            partial: [Vec::new(), Vec::new()],
+        })
+        .collect();
+    let mut held: Vec<Vec<(bool, Vec<u8>)>> = vec![Vec::new(); targets.len()];
+    let mut results: Vec<Option<Result<RunResult>>> = (0..targets.len()).map(|_| None).collect();
+    let mut events = fanout::fanout(targets.to_vec(), a.cmd.clone(), opts.clone(), FANOUT_CONCURRENCY);
+    while let Some(ev) = events.next().await {
+        match ev {
+            FanoutEvent::Output { index, stream, data } => {
                 let mut lines = Vec::new();
-                p.feed(k, d, &mut lines);
-                if stream {
-                    let _g = lock.lock().unwrap_or_else(|e| e.into_inner());
+                prefixers[index].feed(stream, &data, &mut lines);
+                if a.stream {
                     emit(lines);
                 } else {
-                    held.extend(lines);
+                    held[index].extend(lines);
                 }
-            };
-            let r = runner::run(&t.engine, &t.sandbox.id, &a.cmd, opts, &mut sink).await;
-            p.finish(&mut held);
-            let _g = lock.lock().unwrap_or_else(|e| e.into_inner());
-            emit(held);
-            (i, r)
+            }
+            FanoutEvent::Done { index, result } => {
+                prefixers[index].finish(&mut held[index]);
+                emit(std::mem::take(&mut held[index]));
+                results[index] = Some(result);
+            }
         }
-    });
-    let mut results: Vec<(usize, Result<RunResult>)> = futures::stream::iter(jobs)
-        .buffer_unordered(FANOUT_CONCURRENCY)
-        .collect()
-        .await;
-    results.sort_by_key(|(i, _)| *i);
+    }
     let mut first_code = 0;
-    for (i, r) in results {
+    for (i, r) in results.into_iter().enumerate() {
         let name = &targets[i].sandbox.name;
         let code = match r {
-            Ok(r) => {
+            Some(Ok(r)) => {
                 report_timeout(name, a, &r);
                 clamp(r.exit_code)
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 eprintln!("boxdeck: {name}: {}", e.message);
+                1
+            }
+            None => {
+                eprintln!("boxdeck: {name}: the run ended without a result");
                 1
             }
         };

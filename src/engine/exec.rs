@@ -58,21 +58,29 @@ impl Engine {
             working_dir: spec.working_dir.clone(),
             ..Default::default()
         };
-        let r = self
-            .docker
-            .create_exec(container, opts)
-            .await
-            .map_err(|e| self.exec_err(container, e))?;
-        Ok(r.id)
+        match self.docker.create_exec(container, opts).await {
+            Ok(r) => Ok(r.id),
+            Err(e) => Err(self.exec_err(container, e).await),
+        }
     }
 
-    fn exec_err(&self, container: &str, e: bollard::errors::Error) -> Error {
+    /// Explain a failed exec: engines word "not running" differently, so ask for the state.
+    async fn exec_err(&self, container: &str, e: bollard::errors::Error) -> Error {
         let err = self.err(e);
-        if err.message.contains("is not running") || err.message.contains("409") || err.message.contains("conflict") {
-            Error::failed(format!("sandbox {container} is not running"))
-                .hint(format!("start it first: boxdeck start {container}"))
-        } else {
-            err
+        match self.inspect(container).await {
+            Ok(d) if !d.running || d.paused => {
+                let name = if d.name.is_empty() {
+                    container.to_string()
+                } else {
+                    d.name
+                };
+                Error::failed(format!("sandbox {name} is not running (it is {})", d.state))
+                    .hint(format!("start it first: boxdeck start {name}"))
+            }
+            Err(gone) if super::is_not_found(&gone) => {
+                Error::failed(format!("sandbox {container} no longer exists")).hint("list sandboxes with `boxdeck ls`")
+            }
+            _ => err,
         }
     }
 
@@ -84,12 +92,11 @@ impl Engine {
             tty: false,
             output_capacity: Some(64 * 1024),
         };
-        match self
-            .docker
-            .start_exec(&id, Some(start))
-            .await
-            .map_err(|e| self.exec_err(container, e))?
-        {
+        let started = match self.docker.start_exec(&id, Some(start)).await {
+            Ok(s) => s,
+            Err(e) => return Err(self.exec_err(container, e).await),
+        };
+        match started {
             StartExecResults::Attached { output, input } => {
                 let engine = self.name.clone();
                 let output = output.map(move |r| {
@@ -114,10 +121,9 @@ impl Engine {
             tty: false,
             output_capacity: None,
         };
-        self.docker
-            .start_exec(&id, Some(start))
-            .await
-            .map_err(|e| self.exec_err(container, e))?;
+        if let Err(e) = self.docker.start_exec(&id, Some(start)).await {
+            return Err(self.exec_err(container, e).await);
+        }
         Ok(id)
     }
 

@@ -9,6 +9,7 @@
 //! - [`streams`]: logs, events and stats streams
 //! - [`images`]: presence check and pull with progress
 //! - [`system`]: version, disk usage
+//! - [`volumes`]: volume presence and removal
 
 pub mod connect;
 pub mod containers;
@@ -17,6 +18,7 @@ pub mod images;
 pub mod streams;
 pub mod system;
 pub mod types;
+pub mod volumes;
 
 use std::time::Duration;
 

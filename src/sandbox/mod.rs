@@ -3,14 +3,20 @@
 //!
 //! - [`labels`]: label keys and how boxdeck writes them
 //! - [`fleet`]: every connected engine, listing and name resolution across them
+//! - [`bulk`]: stop/start/restart/destroy over many sandboxes with progress (SPEC 7.1)
 //! - [`create`]: creating a sandbox from a profile, pulling its image when missing
 //! - [`prune`]: the prune plan and its safe execution (SPEC 7.2)
 //! - [`run`]: running commands in one or many sandboxes (SPEC 8 `run`)
 //! - [`select`]: choosing several sandboxes by name, label or project
+//! - [`procs`]: detached processes and the list of every exec in a sandbox (SPEC 6.1, 6.2)
+//! - [`fanout`]: one command in many sandboxes at once, results as each finishes (SPEC 6.3)
 
+pub mod bulk;
 pub mod create;
+pub mod fanout;
 pub mod fleet;
 pub mod labels;
+pub mod procs;
 pub mod prune;
 pub mod run;
 pub mod select;

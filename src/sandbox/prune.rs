@@ -1,23 +1,36 @@
 //! Prune (SPEC 7.2): remove stopped sandboxes, never anything that should stay.
 //!
-//! The rule is one pure function ([`select`]) used by both the dry run and the real run, so
-//! what a preview lists is exactly what is removed. Before each removal the container is
-//! inspected again; one that changed (started, paused, marked persistent, relabelled) since the
-//! plan is skipped, never removed. Removal never forces, so a container that starts in the last
-//! instant makes the engine refuse instead of killing it.
+//! The rule is one pure function ([`rule`], applied to a listing by [`select`]) used by the dry
+//! run, the real run and the dashboard preview, so what a preview lists is exactly what is
+//! removed. The rule keeps:
+//! - any container without `pocketdock.managed=true` (never a candidate, whatever the options),
+//! - live ones (running, paused, restarting) and those in a state prune does not know,
+//! - persistent ones (`pocketdock.persist` is anything but `false` or absent: an unreadable value
+//!   is treated as persistent, losing nothing), unless `--include-persistent`,
+//! - with `--project P`, sandboxes of other projects (or of none),
+//! - with `--label K=V` (a narrowing filter, used by scripts and tests), sandboxes without it,
+//! - with `--older-than D`, sandboxes created less than `D` ago (the `pocketdock.created-at`
+//!   label, or the engine's creation time when the label is missing or unreadable).
+//!
+//! [`plan`] lists the candidates and takes a fingerprint of each (inspect: state, start and
+//! finish times). Before each removal [`remove_one`] inspects again and applies the same rule;
+//! a container that changed since the plan (started, restarted, paused, relabelled) is skipped,
+//! never removed. Removal never forces, so a container that starts in the last instant makes
+//! the engine refuse instead of killing it.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::StreamExt;
 use serde::Serialize;
 
 use crate::engine::containers::ListQuery;
-use crate::engine::{ContainerState, ContainerSummary, Engine};
+use crate::engine::{ContainerDetails, ContainerState, ContainerSummary, Engine};
 use crate::{Error, Result};
 
 use super::{Fleet, Sandbox, labels};
 
-/// How many removals run at once per prune.
+/// How many removals (and plan inspections) run at once per engine.
 pub const CONCURRENCY: usize = 8;
 
 #[derive(Debug, Clone, Default)]
@@ -26,8 +39,28 @@ pub struct PruneOptions {
     /// Only sandboxes created longer ago than this.
     pub older_than: Option<Duration>,
     pub project: Option<String>,
+    /// Only sandboxes carrying all of these labels (`key=value` or `key`).
+    pub labels: Vec<String>,
     /// Remove their anonymous volumes too.
     pub volumes: bool,
+}
+
+/// What the plan saw of a candidate; a removal only goes ahead when it still matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fingerprint {
+    pub state: ContainerState,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl Fingerprint {
+    fn of(d: &ContainerDetails) -> Fingerprint {
+        Fingerprint {
+            state: d.state,
+            started_at: d.started_at.clone(),
+            finished_at: d.finished_at.clone(),
+        }
+    }
 }
 
 /// One container the plan will remove.
@@ -36,17 +69,36 @@ pub struct PruneItem {
     pub sandbox: Sandbox,
     /// Writable layer size, the space its removal frees.
     pub size_bytes: u64,
+    /// Engine creation time (unix seconds), the age fallback when the label is missing.
+    #[serde(skip)]
+    pub engine_created: i64,
+    /// Set by [`plan`]; `None` only for plans made by [`select`] alone.
+    pub fingerprint: Option<Fingerprint>,
 }
 
-/// Why a sandbox is kept (shown by the preview's "kept" count).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Why a sandbox is kept (shown by the preview's "kept" counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeepReason {
     NotSandbox,
     Live,
     Persistent,
-    TooYoung,
     OtherProject,
+    NotSelected,
+    TooYoung,
+}
+
+impl KeepReason {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            KeepReason::NotSandbox => "not a sandbox",
+            KeepReason::Live => "running or paused",
+            KeepReason::Persistent => "persistent",
+            KeepReason::OtherProject => "other project",
+            KeepReason::NotSelected => "label does not match",
+            KeepReason::TooYoung => "too young",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -59,10 +111,19 @@ impl PrunePlan {
     pub fn total_bytes(&self) -> u64 {
         self.remove.iter().map(|i| i.size_bytes).sum()
     }
+
+    /// How many sandboxes are kept for each reason, in a stable order.
+    pub fn kept_counts(&self) -> BTreeMap<KeepReason, usize> {
+        let mut m = BTreeMap::new();
+        for (_, r) in &self.kept {
+            *m.entry(*r).or_insert(0) += 1;
+        }
+        m
+    }
 }
 
 /// The outcome of one removal.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum PruneOutcome {
     Removed { bytes: u64 },
@@ -78,7 +139,7 @@ pub struct PruneReport {
     pub reclaimed_bytes: u64,
 }
 
-/// Whether a state counts as stopped for prune.
+/// Whether a state counts as stopped for prune (never live, never unknown).
 pub fn is_stopped(s: ContainerState) -> bool {
     matches!(
         s,
@@ -86,89 +147,190 @@ pub fn is_stopped(s: ContainerState) -> bool {
     )
 }
 
+/// Whether the persist label keeps a sandbox: anything but absent or `false` does.
+pub fn is_persistent_for_prune(l: &BTreeMap<String, String>) -> bool {
+    l.get(labels::PERSIST)
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("false"))
+}
+
+fn label_matches(l: &BTreeMap<String, String>, filter: &str) -> bool {
+    match filter.split_once('=') {
+        Some((k, v)) => l.get(k).is_some_and(|x| x == v),
+        None => l.contains_key(filter),
+    }
+}
+
+/// Creation time for the age rule: the `pocketdock.created-at` label, else the engine's.
+fn created_unix(l: &BTreeMap<String, String>, engine_created: i64) -> i64 {
+    l.get(labels::CREATED_AT)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
+        .map(|t| t.timestamp())
+        .unwrap_or(engine_created)
+}
+
+/// The prune rule for one container: `None` means prune may remove it.
+pub fn rule(
+    l: &BTreeMap<String, String>,
+    state: ContainerState,
+    engine_created: i64,
+    opts: &PruneOptions,
+    now_unix: i64,
+) -> Option<KeepReason> {
+    if !labels::is_managed(l) {
+        return Some(KeepReason::NotSandbox);
+    }
+    if !is_stopped(state) {
+        return Some(KeepReason::Live);
+    }
+    if !opts.include_persistent && is_persistent_for_prune(l) {
+        return Some(KeepReason::Persistent);
+    }
+    if let Some(p) = &opts.project
+        && l.get(labels::PROJECT) != Some(p)
+    {
+        return Some(KeepReason::OtherProject);
+    }
+    if !opts.labels.iter().all(|f| label_matches(l, f)) {
+        return Some(KeepReason::NotSelected);
+    }
+    if let Some(age) = opts.older_than {
+        let age = i64::try_from(age.as_secs()).unwrap_or(i64::MAX);
+        if now_unix.saturating_sub(created_unix(l, engine_created)) < age {
+            return Some(KeepReason::TooYoung);
+        }
+    }
+    None
+}
+
 /// The prune rule over a listing: pure, shared by dry run, real run and dashboard preview.
 pub fn select(all: &[ContainerSummary], opts: &PruneOptions, now_unix: i64) -> PrunePlan {
     let mut plan = PrunePlan::default();
     for c in all {
         let s = Sandbox::from_summary(c);
-        let reason = if !labels::is_managed(&c.labels) {
-            Some(KeepReason::NotSandbox)
-        } else if !is_stopped(c.state) {
-            Some(KeepReason::Live)
-        } else if s.persist && !opts.include_persistent {
-            Some(KeepReason::Persistent)
-        } else if opts.project.as_ref().is_some_and(|p| s.project.as_ref() != Some(p)) {
-            Some(KeepReason::OtherProject)
-        } else if let Some(age) = opts.older_than {
-            let created = s.created_unix().unwrap_or(c.created);
-            (now_unix - created < age.as_secs() as i64).then_some(KeepReason::TooYoung)
-        } else {
-            None
-        };
-        match reason {
+        match rule(&c.labels, c.state, c.created, opts, now_unix) {
             Some(r) => plan.kept.push((s, r)),
             None => plan.remove.push(PruneItem {
                 sandbox: s,
                 size_bytes: c.size_rw.unwrap_or(0).max(0) as u64,
+                engine_created: c.created,
+                fingerprint: None,
             }),
         }
     }
     plan.remove
         .sort_by(|a, b| (&a.sandbox.engine, &a.sandbox.name).cmp(&(&b.sandbox.engine, &b.sandbox.name)));
+    plan.kept
+        .sort_by(|a, b| (&a.0.engine, &a.0.name).cmp(&(&b.0.engine, &b.0.name)));
     plan
 }
 
-/// Make the plan from the engines' current state.
-pub async fn plan(fleet: &Fleet, opts: &PruneOptions) -> Result<PrunePlan> {
-    let q = ListQuery {
+/// The engine query for a prune: sandboxes only, narrowed by the options' labels and project.
+fn list_query(opts: &PruneOptions) -> ListQuery {
+    let mut filters = vec![labels::MANAGED_FILTER.to_string()];
+    filters.extend(opts.labels.iter().cloned());
+    if let Some(p) = &opts.project {
+        filters.push(format!("{}={p}", labels::PROJECT));
+    }
+    ListQuery {
         all: true,
-        labels: vec![labels::MANAGED_FILTER.into()],
+        labels: filters,
         size: true,
         ..Default::default()
-    };
-    let mut all = Vec::new();
-    for e in &fleet.engines {
-        all.extend(e.list(&q).await?);
     }
-    Ok(select(&all, opts, chrono::Utc::now().timestamp()))
 }
 
-/// Re-check one planned item and remove it if it still qualifies.
+/// Make the plan from the engines' current state: list, apply the rule, fingerprint each
+/// candidate. A candidate that changed while being fingerprinted is moved to `kept`.
+pub async fn plan(fleet: &Fleet, opts: &PruneOptions) -> Result<PrunePlan> {
+    let q = list_query(opts);
+    let lists = futures::future::join_all(fleet.engines.iter().map(|e| e.list(&q))).await;
+    let mut all = Vec::new();
+    for l in lists {
+        all.extend(l?);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let mut plan = select(&all, opts, now);
+    let items = std::mem::take(&mut plan.remove);
+    let checked: Vec<(PruneItem, Result<Option<ContainerDetails>>)> = futures::stream::iter(items)
+        .map(|item| async move {
+            let r = match fleet.engine(&item.sandbox.engine) {
+                Some(e) => match e.inspect(&item.sandbox.id).await {
+                    Ok(d) => Ok(Some(d)),
+                    Err(err) if crate::engine::is_not_found(&err) => Ok(None),
+                    Err(err) => Err(err),
+                },
+                None => Ok(None),
+            };
+            (item, r)
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    for (mut item, r) in checked {
+        // Gone since the listing: nothing to remove, nothing to report.
+        let Some(d) = r? else { continue };
+        match rule(&d.labels, d.state, item.engine_created, opts, now) {
+            None => {
+                item.fingerprint = Some(Fingerprint::of(&d));
+                plan.remove.push(item);
+            }
+            Some(reason) => {
+                let mut s = item.sandbox;
+                s.state = d.state;
+                plan.kept.push((s, reason));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Re-check one planned item and remove it if it still qualifies and has not changed.
 pub async fn remove_one(engine: &Engine, item: &PruneItem, opts: &PruneOptions) -> PruneOutcome {
     let id = &item.sandbox.id;
+    let gone = || PruneOutcome::Skipped {
+        reason: "already gone".into(),
+    };
     let now = match engine.inspect(id).await {
         Ok(d) => d,
-        Err(e) if crate::engine::is_not_found(&e) => {
-            return PruneOutcome::Skipped {
-                reason: "already gone".into(),
-            };
-        }
+        Err(e) if crate::engine::is_not_found(&e) => return gone(),
         Err(e) => return PruneOutcome::Failed { error: e.message },
     };
-    if !labels::is_managed(&now.labels) {
+    if let Some(reason) = rule(
+        &now.labels,
+        now.state,
+        item.engine_created,
+        opts,
+        chrono::Utc::now().timestamp(),
+    ) {
+        let reason = match reason {
+            KeepReason::Live => format!("now {} (changed since the preview)", now.state),
+            other => format!("now {} (changed since the preview)", other.describe()),
+        };
+        return PruneOutcome::Skipped { reason };
+    }
+    if now.running || now.paused {
         return PruneOutcome::Skipped {
-            reason: "no longer a sandbox".into(),
+            reason: "now running (changed since the preview)".into(),
         };
     }
-    if !is_stopped(now.state) || now.running || now.paused {
+    if let Some(fp) = &item.fingerprint
+        && *fp != Fingerprint::of(&now)
+    {
         return PruneOutcome::Skipped {
-            reason: format!("now {} (changed since the preview)", now.state),
-        };
-    }
-    if labels::is_persistent(&now.labels) && !opts.include_persistent {
-        return PruneOutcome::Skipped {
-            reason: "now persistent".into(),
+            reason: "started or restarted since the preview".into(),
         };
     }
     match engine.remove(id, false, opts.volumes).await {
         Ok(()) => PruneOutcome::Removed { bytes: item.size_bytes },
-        Err(e) if crate::engine::is_not_found(&e) => PruneOutcome::Skipped {
-            reason: "already gone".into(),
+        Err(e) if crate::engine::is_not_found(&e) => gone(),
+        Err(e) => match engine.inspect(id).await {
+            // The engine refused because it started in the last instant: keep it, say why.
+            Ok(d) if d.running || d.paused || d.state.is_live() => PruneOutcome::Skipped {
+                reason: format!("now {} (started since the preview)", d.state),
+            },
+            Err(e2) if crate::engine::is_not_found(&e2) => gone(),
+            _ => PruneOutcome::Failed { error: e.message },
         },
-        Err(e) if e.message.contains("conflict") || e.message.contains("running") => PruneOutcome::Skipped {
-            reason: "started since the preview".into(),
-        },
-        Err(e) => PruneOutcome::Failed { error: e.message },
     }
 }
 
@@ -178,17 +340,21 @@ pub async fn execute(
     plan: &PrunePlan,
     opts: &PruneOptions,
     progress: &mut (dyn FnMut(&PruneItem, &PruneOutcome) + Send),
-) -> Result<PruneReport> {
-    let mut jobs = Vec::new();
-    for item in &plan.remove {
-        let engine = fleet
-            .engine(&item.sandbox.engine)
-            .ok_or_else(|| Error::failed(format!("engine {} is not connected", item.sandbox.engine)))?
-            .clone();
-        jobs.push((engine, item));
-    }
+) -> PruneReport {
+    let jobs = plan
+        .remove
+        .iter()
+        .map(|item| (fleet.engine(&item.sandbox.engine).cloned(), item));
     let mut stream = futures::stream::iter(jobs)
-        .map(|(engine, item)| async move { (item, remove_one(&engine, item, opts).await) })
+        .map(|(engine, item)| async move {
+            let outcome = match engine {
+                Some(engine) => remove_one(&engine, item, opts).await,
+                None => PruneOutcome::Failed {
+                    error: format!("engine {} is not connected", item.sandbox.engine),
+                },
+            };
+            (item, outcome)
+        })
         .buffer_unordered(CONCURRENCY);
     let mut report = PruneReport::default();
     while let Some((item, outcome)) = stream.next().await {
@@ -202,14 +368,29 @@ pub async fn execute(
             PruneOutcome::Failed { error } => report.failed.push((item.sandbox.clone(), error)),
         }
     }
-    report.removed.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(report)
+    let key = |s: &Sandbox| (s.engine.clone(), s.name.clone());
+    report.removed.sort_by_key(key);
+    report.skipped.sort_by_key(|(s, _)| key(s));
+    report.failed.sort_by_key(|(s, _)| key(s));
+    report
+}
+
+/// Plan and execute in one go (no preview): for callers that already confirmed.
+pub async fn prune(fleet: &Fleet, opts: &PruneOptions) -> Result<(PrunePlan, PruneReport)> {
+    let p = plan(fleet, opts).await?;
+    let r = execute(fleet, &p, opts, &mut |_, _| {}).await;
+    Ok((p, r))
+}
+
+/// Error for a prune that cannot ask: no terminal and no `--yes`.
+pub fn needs_confirmation(n: usize) -> Error {
+    Error::usage(format!("prune would remove {n} sandboxes and needs confirmation"))
+        .hint("pass --yes to confirm without a terminal, or --dry-run to only list them")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn c(
         name: &str,
@@ -238,21 +419,32 @@ mod tests {
         }
     }
 
+    fn names(p: &PrunePlan) -> Vec<&str> {
+        p.remove.iter().map(|i| i.sandbox.name.as_str()).collect()
+    }
+
     #[test]
     fn default_rule_keeps_live_persistent_and_foreign() {
         use ContainerState::*;
         let all = vec![
             c("run", Running, true, false, None, 0),
             c("pause", Paused, true, false, None, 0),
+            c("restarting", Restarting, true, false, None, 0),
+            c("removing", Removing, true, false, None, 0),
+            c("unknown", Unknown, true, false, None, 0),
             c("stop", Exited, true, false, None, 0),
             c("made", Created, true, false, None, 0),
+            c("dead", Dead, true, false, None, 0),
             c("keep", Exited, true, true, None, 0),
             c("foreign", Exited, false, false, None, 0),
         ];
         let p = select(&all, &PruneOptions::default(), 1000);
-        let names: Vec<&str> = p.remove.iter().map(|i| i.sandbox.name.as_str()).collect();
-        assert_eq!(names, vec!["made", "stop"]);
-        assert_eq!(p.total_bytes(), 20);
+        assert_eq!(names(&p), vec!["dead", "made", "stop"]);
+        assert_eq!(p.total_bytes(), 30);
+        let counts = p.kept_counts();
+        assert_eq!(counts[&KeepReason::Live], 5);
+        assert_eq!(counts[&KeepReason::Persistent], 1);
+        assert_eq!(counts[&KeepReason::NotSandbox], 1);
         let p = select(
             &all,
             &PruneOptions {
@@ -261,31 +453,81 @@ mod tests {
             },
             1000,
         );
-        assert_eq!(p.remove.len(), 3);
+        assert_eq!(names(&p), vec!["dead", "keep", "made", "stop"]);
+        // No option ever makes a live sandbox or a non-sandbox a candidate.
+        let every = PruneOptions {
+            include_persistent: true,
+            older_than: Some(Duration::from_secs(0)),
+            volumes: true,
+            ..Default::default()
+        };
+        let p = select(&all, &every, 1000);
         assert!(
-            p.kept
+            !names(&p)
                 .iter()
-                .any(|(s, r)| s.name == "foreign" && *r == KeepReason::NotSandbox)
+                .any(|n| ["run", "pause", "foreign", "restarting"].contains(n))
         );
     }
 
     #[test]
-    fn age_and_project_filters() {
+    fn unreadable_persist_value_is_kept() {
+        let mut x = c("odd", ContainerState::Exited, true, false, None, 0);
+        for v in ["yes", "1", "TRUE", " true", ""] {
+            x.labels.insert(labels::PERSIST.into(), v.into());
+            let p = select(std::slice::from_ref(&x), &PruneOptions::default(), 1000);
+            assert!(p.remove.is_empty(), "persist={v:?} must be kept");
+        }
+        for v in ["false", "False", "FALSE"] {
+            x.labels.insert(labels::PERSIST.into(), v.into());
+            let p = select(std::slice::from_ref(&x), &PruneOptions::default(), 1000);
+            assert_eq!(p.remove.len(), 1, "persist={v:?} may go");
+        }
+        x.labels.remove(labels::PERSIST);
+        assert_eq!(select(&[x], &PruneOptions::default(), 1000).remove.len(), 1);
+    }
+
+    #[test]
+    fn managed_must_be_exactly_true() {
+        let mut x = c("m", ContainerState::Exited, true, false, None, 0);
+        x.labels.insert(labels::MANAGED.into(), "True".into());
+        let p = select(&[x], &PruneOptions::default(), 1000);
+        assert!(p.remove.is_empty());
+        assert_eq!(p.kept[0].1, KeepReason::NotSandbox);
+    }
+
+    #[test]
+    fn age_project_and_label_filters() {
         use ContainerState::*;
+        let mut old_label = c("labelled-old", Exited, true, false, Some("a"), 990);
+        // The created-at label wins over the engine's time.
+        old_label
+            .labels
+            .insert(labels::CREATED_AT.into(), "1970-01-01T00:00:00Z".into());
+        let mut young_label = c("labelled-young", Exited, true, false, Some("a"), 0);
+        young_label
+            .labels
+            .insert(labels::CREATED_AT.into(), "1970-01-01T00:16:30+00:00".into());
+        let mut bad_label = c("bad-label", Exited, true, false, Some("a"), 0);
+        bad_label.labels.insert(labels::CREATED_AT.into(), "yesterday".into());
         let all = vec![
             c("old", Exited, true, false, Some("a"), 0),
             c("young", Exited, true, false, Some("b"), 950),
+            c("noproj", Exited, true, false, None, 0),
+            old_label,
+            young_label,
+            bad_label,
         ];
-        let p = select(
-            &all,
-            &PruneOptions {
-                older_than: Some(Duration::from_secs(100)),
-                ..Default::default()
-            },
-            1000,
+        let older = |s| PruneOptions {
+            older_than: Some(Duration::from_secs(s)),
+            ..Default::default()
+        };
+        assert_eq!(
+            names(&select(&all, &older(100), 1000)),
+            vec!["bad-label", "labelled-old", "noproj", "old"]
         );
-        assert_eq!(p.remove.len(), 1);
-        assert_eq!(p.remove[0].sandbox.name, "old");
+        // Exactly at the boundary counts as old enough.
+        assert_eq!(names(&select(&all, &older(50), 1000)).len(), 5);
+        assert_eq!(names(&select(&all, &older(51), 1000)).len(), 4);
         let p = select(
             &all,
             &PruneOptions {
@@ -294,7 +536,36 @@ mod tests {
             },
             1000,
         );
-        assert_eq!(p.remove.len(), 1);
-        assert_eq!(p.remove[0].sandbox.name, "young");
+        assert_eq!(names(&p), vec!["young"]);
+        assert!(
+            p.kept
+                .iter()
+                .any(|(s, r)| s.name == "noproj" && *r == KeepReason::OtherProject)
+        );
+        let mut tagged = c("tagged", Exited, true, false, None, 0);
+        tagged.labels.insert("team".into(), "x".into());
+        let mut all = all;
+        all.push(tagged);
+        let by_label = |f: &str| PruneOptions {
+            labels: vec![f.into()],
+            ..Default::default()
+        };
+        assert_eq!(names(&select(&all, &by_label("team=x"), 1000)), vec!["tagged"]);
+        assert_eq!(names(&select(&all, &by_label("team"), 1000)), vec!["tagged"]);
+        assert!(select(&all, &by_label("team=y"), 1000).remove.is_empty());
+    }
+
+    #[test]
+    fn huge_older_than_does_not_overflow() {
+        let all = vec![c("old", ContainerState::Exited, true, false, None, 0)];
+        let p = select(
+            &all,
+            &PruneOptions {
+                older_than: Some(Duration::from_secs(u64::MAX)),
+                ..Default::default()
+            },
+            1000,
+        );
+        assert!(p.remove.is_empty());
     }
 }

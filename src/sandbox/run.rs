@@ -123,9 +123,9 @@ pub async fn run(
 async fn kill_group(engine: &Engine, id: &str, pid: Option<i64>) {
     let Some(p) = pid else { return };
     let script = format!(
-        "kill -TERM -- -{p} 2>/dev/null || kill -TERM {p} 2>/dev/null; \
-         i=0; while [ $i -lt 20 ] && kill -0 -- -{p} 2>/dev/null; do sleep 0.1; i=$((i+1)); done; \
-         kill -KILL -- -{p} 2>/dev/null; kill -KILL {p} 2>/dev/null; true"
+        "kill -TERM -{p} 2>/dev/null || kill -TERM {p} 2>/dev/null; \
+         i=0; while [ $i -lt 20 ] && kill -0 -{p} 2>/dev/null; do sleep 0.1; i=$((i+1)); done; \
+         kill -KILL -{p} 2>/dev/null; kill -KILL {p} 2>/dev/null; true"
     );
     let spec = ExecSpec::cmd(["/bin/sh".to_string(), "-c".to_string(), script]);
     let _ = engine.exec_collect(id, &spec).await;
