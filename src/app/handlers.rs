@@ -31,8 +31,9 @@ pub fn on_event(s: &mut State, ev: Event) {
 
 fn on_paste(s: &mut State, text: &str) {
     let input = match (&mut s.mode, &mut s.dialog) {
-        (Mode::Filter(t) | Mode::Palette(t), _) => t,
+        (Mode::Filter(t) | Mode::Palette(t) | Mode::LogSearch(t), _) => t,
         (_, Some(Dialog::Run(r))) => &mut r.command,
+        (_, Some(Dialog::SaveLog(p))) => p,
         (_, Some(Dialog::Create(c))) if c.focus == CreateField::Name => &mut c.name,
         (_, Some(Dialog::Create(c))) if c.focus == CreateField::Project => &mut c.project,
         _ => return,
@@ -71,7 +72,11 @@ pub fn on_key(s: &mut State, k: KeyEvent) {
     match &s.mode {
         Mode::Filter(_) => return filter_key(s, k),
         Mode::Palette(_) => return palette_key(s, k),
+        Mode::LogSearch(_) => return logwire::search_key(s, &k),
         Mode::Normal => {}
+    }
+    if k.code == KeyCode::Esc && s.focus == Pane::Detail && detail_key(s, &k) {
+        return;
     }
     if k.code == KeyCode::Esc {
         if s.message.is_some() {
@@ -350,6 +355,17 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => s.dialog = None,
             _ => {}
         },
+        Dialog::SaveLog(p) => match k.code {
+            KeyCode::Esc => s.dialog = None,
+            KeyCode::Enter => {
+                let path = p.text.trim().to_string();
+                s.dialog = None;
+                if !path.is_empty() {
+                    logwire::save(s, &path);
+                }
+            }
+            _ => text_key(p, &k),
+        },
         Dialog::Run(r) => match k.code {
             KeyCode::Esc => s.dialog = None,
             KeyCode::Enter => {
@@ -424,7 +440,7 @@ fn cycle(i: &mut usize, n: usize, k: &KeyEvent) {
 }
 
 /// Editing keys for a text field.
-fn text_key(t: &mut TextInput, k: &KeyEvent) {
+pub fn text_key(t: &mut TextInput, k: &KeyEvent) {
     match k.code {
         KeyCode::Char(c) if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => t.insert(c),
         KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => *t = TextInput::default(),
@@ -700,6 +716,12 @@ pub fn on_msg(s: &mut State, m: Msg) {
         Msg::LogReset(key) => {
             if s.logs_key.as_ref() == Some(&key) {
                 logwire::reset(s);
+                s.dirty = true;
+            }
+        }
+        Msg::LogResume(key) => {
+            if s.logs_key.as_ref() == Some(&key) {
+                logwire::resume(s, key);
                 s.dirty = true;
             }
         }

@@ -99,4 +99,6 @@ pub enum Dialog {
     Confirm(Confirm),
     Create(CreateDialog),
     Run(RunDialog),
+    /// Save the log pane to a file: the path being typed.
+    SaveLog(TextInput),
 }

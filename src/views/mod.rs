@@ -13,6 +13,7 @@ pub mod logs;
 pub mod palette;
 pub mod processes;
 pub mod run;
+pub mod savelog;
 pub mod sessions;
 pub mod status;
 pub mod table;
@@ -81,6 +82,7 @@ pub fn draw(f: &mut Frame, s: &State) {
         Some(Dialog::Confirm(c)) => confirm::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Create(c)) => create::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Run(r)) => run::draw(f, f.area(), r, &s.theme),
+        Some(Dialog::SaveLog(p)) => savelog::draw(f, f.area(), p, &s.theme),
         None => {}
     }
     if s.help {

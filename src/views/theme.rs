@@ -90,6 +90,16 @@ impl Theme {
         }
     }
 
+    /// The log pane's styles from these colours.
+    pub fn log_theme(&self) -> crate::logview::LogTheme {
+        let mut t = crate::logview::LogTheme::default();
+        t.stderr = Style::default().fg(self.stderr);
+        t.stderr_marker = Style::default().fg(self.error);
+        t.timestamp = Style::default().fg(self.dim);
+        t.dim = Style::default().fg(self.dim);
+        t
+    }
+
     pub fn title(&self) -> Style {
         Style::default().fg(self.accent).add_modifier(Modifier::BOLD)
     }
