@@ -92,12 +92,13 @@ impl Theme {
 
     /// The log pane's styles from these colours.
     pub fn log_theme(&self) -> crate::logview::LogTheme {
-        let mut t = crate::logview::LogTheme::default();
-        t.stderr = Style::default().fg(self.stderr);
-        t.stderr_marker = Style::default().fg(self.error);
-        t.timestamp = Style::default().fg(self.dim);
-        t.dim = Style::default().fg(self.dim);
-        t
+        crate::logview::LogTheme {
+            stderr: Style::default().fg(self.stderr),
+            stderr_marker: Style::default().fg(self.error),
+            timestamp: Style::default().fg(self.dim),
+            dim: Style::default().fg(self.dim),
+            ..Default::default()
+        }
     }
 
     pub fn title(&self) -> Style {
