@@ -350,3 +350,29 @@ fn cached_listing_matches_a_fresh_one() {
         });
     });
 }
+
+/// A process that ends but leaves children in its group: `ps` says so, and `kill` ends them
+/// while the process keeps its own exit code.
+#[test]
+fn children_left_behind_are_shown_and_killable() {
+    each_engine(|e, run| {
+        let name = run.create(&e.url, &run.name(&format!("po-{}", e.kind)), &[]);
+        let id = run_d(run, &e.url, &name, &["sh", "-c", "sleep 313 & echo bye"]);
+        let p = wait_for(run, &e.url, &name, &id, 10, |p| p["state"] == "exited");
+        assert_eq!(p["exit_code"], 0);
+        assert_eq!(p["group_running"], true, "{p:#?}");
+        let out = run.boxdeck(&e.url).args(["ps", &name]).output().unwrap();
+        assert!(stdout(&out).contains("exit 0 + children"), "{}", stdout(&out));
+        assert!(sandbox_procs(run, &e.url, &name).contains("sleep 313"));
+        let out = run.boxdeck(&e.url).args(["kill", &name, &id]).output().unwrap();
+        assert_ok(&out, "kill the children");
+        assert!(!sandbox_procs(run, &e.url, &name).contains("sleep 313"));
+        let p = proc_of(&ps(run, &e.url, &name), &id).unwrap();
+        assert_eq!(
+            (p["state"].as_str(), p["exit_code"].as_i64()),
+            (Some("exited"), Some(0)),
+            "{p:#?}"
+        );
+        assert_eq!(p["group_running"], false);
+    });
+}
