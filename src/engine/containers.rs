@@ -40,7 +40,18 @@ impl Engine {
             .size(q.size)
             .filters(&filters)
             .build();
-        let list = self.docker.list_containers(Some(opts)).await.map_err(|e| self.err(e))?;
+        // Podman reports the state `stopped` for ~100 ms while a container stops, which bollard
+        // cannot parse; the listing is asked again once that moment has passed.
+        let mut tries = 0;
+        let list = loop {
+            match self.docker.list_containers(Some(opts.clone())).await {
+                Err(e) if tries < 10 && e.to_string().contains("unknown variant") => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                r => break r.map_err(|e| self.err(e))?,
+            }
+        };
         Ok(list
             .into_iter()
             .map(|c| {

@@ -100,7 +100,7 @@ echo "$code $(date +%s) $up" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"
 fn list_script() -> String {
     format!(
         r#"{ST_FN}
-f() {{ if [ -f "$2" ]; then n=$(wc -c < "$2"); printf 'F %s %s\n' "$1" "$n"; head -c "$n" "$2"; fi; }}
+f() {{ if [ -f "$2" ]; then n=$(($(wc -c < "$2"))); printf 'F %s %s\n' "$1" "$n"; head -c "$n" "$2"; fi; }}
 read -r up _ < /proc/uptime
 bt=$(grep '^btime' /proc/stat 2>/dev/null); bt=${{bt#btime }}
 echo "H $(date +%s) $up $bt"
@@ -116,7 +116,7 @@ for b in {bases}; do
       [ -n "$wst" ] && [ "$(st $wp)" = "$wst" ] && wa=1
       [ -n "$p1" ] && [ "$(st 1)" = "$p1" ] && kill -0 "-$pg" 2>/dev/null && ga=1
     fi
-    n=0; [ -f "$d/out" ] && n=$(wc -c < "$d/out")
+    n=0; [ -f "$d/out" ] && n=$(($(wc -c < "$d/out")))
     t=$n; [ "$t" -gt {tail} ] && t={tail}
     echo "A $pa $wa $n $ga"
     printf 'F tail %s\n' "$t"
@@ -195,7 +195,7 @@ fn follow_script() -> String {
 live() {{ [ ! -f "$d/exit" ] && {{ [ "$(st $pid)" = "$pst" ] || [ "$(st $wp)" = "$wst" ]; }}; }}
 while :; do
   l=0; live && l=1
-  n=$(wc -c < "$d/out")
+  n=$(($(wc -c < "$d/out")))
   if [ "$n" -gt "$off" ]; then tail -c +$((off+1)) "$d/out" | head -c $((n-off)); off=$n; fi
   [ $l = 1 ] || exit 0
   rounds=$((rounds-1)); [ $rounds -gt 0 ] || exit {again}
