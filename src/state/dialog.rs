@@ -101,4 +101,6 @@ pub enum Dialog {
     Run(RunDialog),
     /// Fan-out results (issue 5), filled in as each sandbox finishes.
     Fanout(crate::procview::FanoutView),
+    /// Prune preview, progress and summary (issue 6).
+    Prune(crate::views::prune::PruneView),
 }
