@@ -45,7 +45,10 @@ fn median(mut v: Vec<u128>) -> u128 {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let host = args.get(1).cloned().unwrap_or_else(|| "unix:///var/run/docker.sock".into());
+    let host = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "unix:///var/run/docker.sock".into());
     let image = args.get(2).cloned().unwrap_or_else(|| "boxdeck-test:latest".into());
     let engine = Engine::connect(&EngineTarget::new(host, HostSource::Flag)).await?;
     let mut labels = BTreeMap::new();
@@ -97,7 +100,9 @@ async fn run(engine: &Engine, id: &str) -> Result<(u128, u128, u128), Box<dyn st
 
     let waker = Arc::new(Notify::new());
     let s = Session::open(engine, id, vec!["/bin/sh".into()], 120, 40, waker.clone()).await?;
-    wait_screen(&s, &waker, "#", Duration::from_secs(10)).await.ok_or("no prompt")?;
+    wait_screen(&s, &waker, "#", Duration::from_secs(10))
+        .await
+        .ok_or("no prompt")?;
 
     // Keystroke to echo on the emulated screen.
     let mut session_rtt = Vec::new();
@@ -122,7 +127,9 @@ async fn run(engine: &Engine, id: &str) -> Result<(u128, u128, u128), Box<dyn st
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // 64 MiB through the session.
-    let cmd = format!("yes abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ | head -c {TOTAL}; echo DONE$((40+2))MARK\r");
+    let cmd = format!(
+        "yes abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ | head -c {TOTAL}; echo DONE$((40+2))MARK\r"
+    );
     let t0 = Instant::now();
     s.send_bytes(cmd.into_bytes());
     wait_screen(&s, &waker, "DONE42MARK", Duration::from_secs(300))

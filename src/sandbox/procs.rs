@@ -179,8 +179,9 @@ if alive; then kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; fi
 exit 0
 "#;
 
-/// How long one follow exec lives before boxdeck starts the next one at the new offset, so a
-/// follow boxdeck abandons (a closed dashboard tab, Ctrl-C) ends soon inside the sandbox.
+/// How long one follow exec lives before boxdeck starts the next one at the new offset. Docker
+/// 20.10 and Podman 4.3 end an attached exec whose client went away (checked: an abandoned
+/// `peek -f` leaves no helper behind); the rounds bound the leftover where an engine does not.
 const FOLLOW_ROUNDS: u32 = 100;
 /// The follow script's exit code when its rounds are used up and the process still runs.
 const FOLLOW_AGAIN: i64 = 10;
@@ -366,7 +367,9 @@ pub async fn start(engine: &Engine, container: &str, cmd: &[String], opts: &Deta
     drop(h.input);
     let mut out = Vec::new();
     let mut err = Vec::new();
-    // The wrapper prints the marker, then closes its end: the stream ends while it goes on.
+    // The wrapper prints the marker, then closes its stdout and stderr: the stream ends while
+    // the wrapper goes on. Read to that end: Docker signals an exec whose client leaves before
+    // its output ended, which would kill the wrapper before it records the exit status.
     let read = async {
         while let Some(chunk) = h.output.next().await {
             let c = chunk?;
@@ -374,11 +377,6 @@ pub async fn start(engine: &Engine, container: &str, cmd: &[String], opts: &Deta
                 err.extend_from_slice(&c.data);
             } else {
                 out.extend_from_slice(&c.data);
-                if let Some(p) = find(&out, STARTED_MARKER)
-                    && out[p..].contains(&b'\n')
-                {
-                    break;
-                }
             }
         }
         Ok::<(), Error>(())
