@@ -373,3 +373,35 @@ fn children_left_behind_are_shown_and_killable() {
         assert_eq!(p["group_running"], false);
     });
 }
+
+/// A sandbox without /bin/sh: `ps` still lists the engine's execs, and `run -d` says why it
+/// cannot start a process there.
+#[test]
+fn sandbox_without_a_shell() {
+    each_engine(|e, run| {
+        let name = run.create(&e.url, &run.name(&format!("pn-{}", e.kind)), &[]);
+        let docker = |args: &[&str]| {
+            let o = std::process::Command::new("docker")
+                .env("DOCKER_HOST", &e.url)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        };
+        docker(&["exec", &name, "rm", "/bin/sh"]);
+        docker(&["exec", "-d", &name, "sleep", "97"]);
+        let list = ps(run, &e.url, &name);
+        assert!(
+            list.iter().any(|p| p["cmd"] == serde_json::json!(["sleep", "97"])),
+            "{list:#?}"
+        );
+        let out = run
+            .boxdeck(&e.url)
+            .args(["run", "-d", &name, "--", "true"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+        assert!(stderr(&out).contains("/bin/sh"), "{}", stderr(&out));
+    });
+}

@@ -466,14 +466,20 @@ pub async fn list_cached(engine: &Engine, container: &str, cache: &mut ExecCache
         .done
         .retain(|id, e| e.container_id != details.id || details.exec_ids.contains(id));
     let out = if details.running && !details.paused {
-        let o = engine.exec_collect(&details.id, &helper(list_script(), &[])).await?;
-        if o.exit_code != 0 && o.stdout.is_empty() {
-            return Err(Error::failed(format!(
-                "could not read the process records in {container}: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            )));
+        match engine.exec_collect(&details.id, &helper(list_script(), &[])).await {
+            Ok(o) if o.exit_code == 0 || !o.stdout.is_empty() => o.stdout,
+            // No /bin/sh in the sandbox (126/127, or the engine refuses the exec): boxdeck
+            // cannot have started anything there; the engine's records are all there is.
+            Ok(o) if o.exit_code == 126 || o.exit_code == 127 => Vec::new(),
+            Ok(o) => {
+                return Err(Error::failed(format!(
+                    "could not read the process records in {container}: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )));
+            }
+            Err(e) if e.message.contains("no such file") || e.message.contains("not found") => Vec::new(),
+            Err(e) => return Err(e),
         }
-        o.stdout
     } else {
         Vec::new()
     };
