@@ -210,13 +210,70 @@ bench_logs() {
   cleanup
 }
 
+# 64 MiB through a session pane vs the same exec in tmux; keystroke to echo vs the engine's own.
+bench_session() {
+  cargo build --release --quiet --example session_bench
+  local c=$PREFIX-tmux
+  docker run -d --label "$LABEL" --name "$c" "$IMAGE" sleep infinity >/dev/null
+  local tm=() ours=() sess_us=() eng_us=() out i
+  for i in 1 2 3; do
+    out=$(target/release/examples/session_bench "$ENGINE_URL" "$IMAGE")
+    say "session run $i: $out"
+    ours+=("$(echo "$out" | sed -n 's/.*throughput_ms=\([0-9]*\).*/\1/p')")
+    sess_us+=("$(echo "$out" | sed -n 's/.*echo_session_us=\([0-9]*\).*/\1/p')")
+    eng_us+=("$(echo "$out" | sed -n 's/.*echo_engine_us=\([0-9]*\).*/\1/p')")
+    tmux kill-session -t bx-tmux 2>/dev/null || true
+    tmux new-session -d -s bx-tmux -x 120 -y 40 "docker exec -it $c /bin/sh"
+    sleep 1
+    local t0 t1
+    t0=$(date +%s%N)
+    tmux send-keys -t bx-tmux -l 'yes abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ | head -c 67108864; echo DONE$((40+2))MARK'
+    tmux send-keys -t bx-tmux Enter
+    until tmux capture-pane -p -t bx-tmux | grep -q DONE42MARK; do sleep 0.05; done
+    t1=$(date +%s%N)
+    tm+=("$(((t1 - t0) / 1000000))")
+    tmux kill-session -t bx-tmux
+    say "tmux run $i: ${tm[-1]} ms"
+  done
+  local o t s e
+  o=$(printf '%s\n' "${ours[@]}" | median); t=$(printf '%s\n' "${tm[@]}" | median)
+  s=$(printf '%s\n' "${sess_us[@]}" | median); e=$(printf '%s\n' "${eng_us[@]}" | median)
+  local limit added
+  limit=$(awk -v t="$t" 'BEGIN { printf "%.0f", t * 1.3 }')
+  added=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", (s - e) / 1000 }')
+  row "64 MiB through a session (ms)" "$o" "$limit (1.3x tmux)" "$(verdict_le "$o" "$limit")" "docker exec -it in tmux" "$t" "$(ratio "$o" "$t")"
+  row "keystroke to echo, added (ms)" "$added" "5" "$(verdict_le "$added" 5)" "engine round trip" "$(awk -v e="$e" 'BEGIN {printf "%.2f", e/1000}')" "-"
+  cleanup
+}
+
+# Prune of 100 stopped sandboxes vs the engine's own label-filtered prune.
+bench_prune() {
+  local out
+  out=$(BOXDECK="$BIN" scripts/bench-prune.sh 2>&1 || true)
+  echo "$out" | sed 's/^/bench: /' >&2
+  local ours theirs
+  ours=$(echo "$out" | sed -n 's/^boxdeck prune.*median \([0-9]*\) ms.*/\1/p' | head -1)
+  theirs=$(echo "$out" | sed -n 's/^engine .*median \([0-9]*\) ms.*/\1/p' | head -1)
+  local limit
+  limit=$(awk -v t="$theirs" 'BEGIN { printf "%.0f", t * 1.5 }')
+  row "prune 100 stopped sandboxes (ms)" "$ours" "$limit (1.5x engine)" "$(verdict_le "$ours" "$limit")" "docker container prune --filter label" "$theirs" "$(ratio "$ours" "$theirs")"
+}
+
+# Criterion: one frame of 1,000 rows.
+bench_draw() {
+  local out us
+  out=$(cargo bench --quiet --bench draw 2>/dev/null | grep -E "time:" | head -1)
+  us=$(echo "$out" | awk '{ v=$5; u=$6; if (u ~ /ns/) v/=1000; else if (u ~ /ms/) v*=1000; printf "%.1f", v }')
+  row "draw a frame of 1,000 rows (µs)" "$us" "1000" "$(verdict_le "$us" 1000)" "-" "-" "-"
+}
+
 main() {
   command -v docker >/dev/null || { say "the docker CLI is needed"; exit 1; }
   docker info >/dev/null 2>&1 || { say "no engine at $ENGINE_URL (run scripts/engines.sh)"; exit 1; }
   say "building release binary"
   cargo build --release --quiet
   local wanted=("$@")
-  [ ${#wanted[@]} -eq 0 ] && wanted=(ls startup idle logs)
+  [ ${#wanted[@]} -eq 0 ] && wanted=(ls startup idle logs session prune draw)
   for b in "${wanted[@]}"; do
     "bench_$b"
   done

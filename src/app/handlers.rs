@@ -34,8 +34,9 @@ pub fn on_event(s: &mut State, ev: Event) {
 
 fn on_paste(s: &mut State, text: &str) {
     let input = match (&mut s.mode, &mut s.dialog) {
-        (Mode::Filter(t) | Mode::Palette(t), _) => t,
+        (Mode::Filter(t) | Mode::Palette(t) | Mode::LogSearch(t), _) => t,
         (_, Some(Dialog::Run(r))) => &mut r.command,
+        (_, Some(Dialog::SaveLog(p))) => p,
         (_, Some(Dialog::Create(c))) if c.focus == CreateField::Name => &mut c.name,
         (_, Some(Dialog::Create(c))) if c.focus == CreateField::Project => &mut c.project,
         _ => return,
@@ -74,7 +75,11 @@ pub fn on_key(s: &mut State, k: KeyEvent) {
     match &s.mode {
         Mode::Filter(_) => return filter_key(s, k),
         Mode::Palette(_) => return palette_key(s, k),
+        Mode::LogSearch(_) => return logwire::search_key(s, &k),
         Mode::Normal => {}
+    }
+    if k.code == KeyCode::Esc && s.focus == Pane::Detail && detail_key(s, &k) {
+        return;
     }
     if k.code == KeyCode::Esc {
         if s.bulk.as_ref().is_some_and(|b| b.finished()) {
@@ -396,6 +401,17 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
                 }
             }
         },
+        Dialog::SaveLog(p) => match k.code {
+            KeyCode::Esc => s.dialog = None,
+            KeyCode::Enter => {
+                let path = p.text.trim().to_string();
+                s.dialog = None;
+                if !path.is_empty() {
+                    logwire::save(s, &path);
+                }
+            }
+            _ => text_key(p, &k),
+        },
         Dialog::Run(r) => match k.code {
             KeyCode::Esc => s.dialog = None,
             KeyCode::Enter => {
@@ -470,7 +486,7 @@ fn cycle(i: &mut usize, n: usize, k: &KeyEvent) {
 }
 
 /// Editing keys for a text field.
-fn text_key(t: &mut TextInput, k: &KeyEvent) {
+pub fn text_key(t: &mut TextInput, k: &KeyEvent) {
     match k.code {
         KeyCode::Char(c) if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => t.insert(c),
         KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => *t = TextInput::default(),
@@ -757,6 +773,12 @@ pub fn on_msg(s: &mut State, m: Msg) {
                 s.dirty = true;
             }
         }
+        Msg::LogResume(key) => {
+            if s.logs_key.as_ref() == Some(&key) {
+                logwire::resume(s, key);
+                s.dirty = true;
+            }
+        }
         Msg::Log { key, chunk } => {
             if s.logs_key.as_ref() == Some(&key) {
                 logwire::push(s, &chunk);
@@ -779,6 +801,7 @@ pub fn on_msg(s: &mut State, m: Msg) {
             s.error(t)
         }
         Msg::Quit => s.quit = true,
+        Msg::Procs(m) => crate::procview::wire::on_msg(s, m),
         Msg::PrunePlanned { engine, plan } => {
             if let Some(Dialog::Prune(p)) = &mut s.dialog {
                 p.planned(&engine, plan);
@@ -824,7 +847,6 @@ pub fn on_msg(s: &mut State, m: Msg) {
                 s.dirty = true;
             }
         }
-        Msg::Procs(m) => crate::procview::wire::on_msg(s, m),
     }
 }
 

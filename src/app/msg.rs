@@ -67,6 +67,9 @@ pub enum Action {
     Watch(Vec<RowKey>),
     /// Follow this row's logs (tail then follow), or stop following.
     FollowLogs(Option<RowKey>),
+    /// Re-open the follow of this row after a break, from `since` (Unix seconds; None: the
+    /// tail again). The answer to [`Msg::LogResume`].
+    ResumeLogs { key: RowKey, since: Option<i64> },
     /// Inspect this row (answer: [`Msg::Details`]).
     Inspect(RowKey),
     /// Stop/start/restart/destroy; runs concurrently (bounded) on the engine workers.
@@ -80,14 +83,14 @@ pub enum Action {
     Run { targets: Vec<Target>, command: String },
     /// Connect one more engine (`:host URL`).
     AddHost(String),
+    /// Processes tab and `x` (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcAction),
     /// Make the prune plan on every engine (answers: [`Msg::PrunePlanned`] or
     /// [`Msg::PrunePlanFailed`] per engine). Issue 6.
     PrunePlan(PruneOptions),
     /// Carry out exactly this (previewed) plan; the router splits it by engine (answers:
     /// [`Msg::PruneItem`] per item, then [`Msg::PruneDone`] per engine).
     PruneRun { plan: PrunePlan, opts: PruneOptions },
-    /// Processes tab and `x` (issue 5): see `crate::workers::procs`.
-    Procs(crate::workers::procs::ProcAction),
 }
 
 /// What a worker reports to the UI.
@@ -116,6 +119,9 @@ pub enum Msg {
     },
     /// A log follow (re)started for this row: the pane starts empty.
     LogReset(RowKey),
+    /// The follow of this row broke and can be resumed (engine back, container restarted):
+    /// the UI answers with [`Action::ResumeLogs`] and the `since` its log pane asks for.
+    LogResume(RowKey),
     /// A piece of the followed log.
     Log { key: RowKey, chunk: LogChunk },
     /// The follow ended (container stopped, or an error).
@@ -128,6 +134,8 @@ pub enum Msg {
     Error(String),
     /// Quit (SIGTERM).
     Quit,
+    /// Processes tab and fan-out answers (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcMsg),
     /// One engine's prune plan (issue 6).
     PrunePlanned { engine: String, plan: PrunePlan },
     /// One engine could not make its prune plan.
@@ -148,6 +156,4 @@ pub enum Msg {
     },
     /// One engine finished its part of a lifecycle action.
     BulkDone { engine: String },
-    /// Processes tab and fan-out answers (issue 5): see `crate::workers::procs`.
-    Procs(crate::workers::procs::ProcMsg),
 }

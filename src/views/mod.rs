@@ -15,6 +15,7 @@ pub mod palette;
 pub mod processes;
 pub mod prune;
 pub mod run;
+pub mod savelog;
 pub mod sessions;
 pub mod status;
 pub mod table;
@@ -86,10 +87,11 @@ pub fn draw(f: &mut Frame, s: &State) {
         Some(Dialog::Confirm(c)) => confirm::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Create(c)) => create::draw(f, f.area(), c, &s.theme),
         Some(Dialog::Run(r)) => run::draw(f, f.area(), r, &s.theme),
-        Some(Dialog::Prune(p)) => prune::draw(f, f.area(), p, &s.theme),
         Some(Dialog::Fanout(v)) => {
             crate::procview::draw_fanout(f, f.area(), v, &crate::procview::wire::styles(&s.theme))
         }
+        Some(Dialog::Prune(p)) => prune::draw(f, f.area(), p, &s.theme),
+        Some(Dialog::SaveLog(p)) => savelog::draw(f, f.area(), p, &s.theme),
         None => {}
     }
     if s.help {
