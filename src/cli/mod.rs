@@ -13,6 +13,7 @@ pub mod output;
 pub mod procs;
 pub mod prune;
 pub mod run;
+pub mod shell;
 
 use std::path::PathBuf;
 
@@ -50,6 +51,8 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Run a command in one or more sandboxes (by name, --label or --project), or detached with -d.
     Run(run::RunArgs),
+    /// Open an interactive shell in a sandbox (like docker exec -it).
+    Shell(shell::ShellArgs),
     /// List the processes in a sandbox: boxdeck's detached ones and every exec the engine records.
     Ps(procs::PsArgs),
     /// Print the output of a detached process so far (-f: follow it until it ends).
@@ -130,6 +133,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Peek(a) => procs::peek(&ctx, a).await,
         Command::Kill(a) => procs::kill(&ctx, a).await,
         Command::Logs(a) => logs::run(&ctx, a).await,
+        Command::Shell(a) => shell::run(&ctx, a).await,
         Command::Stop(a) => lifecycle::run(&ctx, lifecycle::Verb::Stop, a).await,
         Command::Start(a) => lifecycle::run(&ctx, lifecycle::Verb::Start, a).await,
         Command::Restart(a) => lifecycle::run(&ctx, lifecycle::Verb::Restart, a).await,

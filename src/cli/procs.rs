@@ -89,6 +89,12 @@ pub async fn ps(ctx: &Ctx, a: &PsArgs) -> Result<i32> {
     let fleet = ctx.fleet().await?;
     let t = fleet.resolve(&a.name).await?;
     let list = procs::list(&t.engine, &t.sandbox.id).await?;
+    if t.sandbox.state != crate::engine::ContainerState::Running {
+        eprintln!(
+            "note: {} is {}: boxdeck's own process records are kept inside it and show when it runs",
+            t.sandbox.name, t.sandbox.state
+        );
+    }
     if a.json {
         output::json(&list)?;
         return Ok(0);
@@ -146,7 +152,7 @@ pub async fn kill(ctx: &Ctx, a: &KillArgs) -> Result<i32> {
     let t = fleet.resolve(&a.name).await?;
     let list = procs::list(&t.engine, &t.sandbox.id).await?;
     let p = procs::find_proc(&list, &t.sandbox.name, &a.proc)?;
-    if !p.is_running() {
+    if !p.is_killable() {
         return Err(Error::failed(format!(
             "process {} in {} is not running ({})",
             p.id,

@@ -438,7 +438,7 @@ impl Drop for Session {
 }
 
 /// Send a signal to every process of a session inside the sandbox (found by its marker).
-async fn signal_session(engine: &Engine, container: &str, marker: &str, sig: &str) -> Result<()> {
+pub async fn signal_session(engine: &Engine, container: &str, marker: &str, sig: &str) -> Result<()> {
     let script = format!(
         "for d in /proc/[0-9]*; do \
          if tr '\\0' '\\n' < $d/environ 2>/dev/null | grep -qx '{MARKER_VAR}={marker}'; then \

@@ -99,6 +99,10 @@ pub enum Dialog {
     Confirm(Confirm),
     Create(CreateDialog),
     Run(RunDialog),
+    /// Fan-out results (issue 5), filled in as each sandbox finishes.
+    Fanout(crate::procview::FanoutView),
+    /// Prune preview, progress and summary (issue 6).
+    Prune(crate::views::prune::PruneView),
     /// Save the log pane to a file: the path being typed.
     SaveLog(TextInput),
 }

@@ -233,6 +233,8 @@ pub struct State {
     /// Help overlay scroll.
     pub help_scroll: u16,
     pub dialog: Option<Dialog>,
+    /// Progress panel of a lifecycle action on several sandboxes; not modal (issue 6).
+    pub bulk: Option<crate::views::bulk::BulkView>,
     pub message: Option<Message>,
     pub progress: Option<String>,
     pub engines: Vec<EngineStatus>,
@@ -266,6 +268,8 @@ pub struct State {
     pub sent_watch: Vec<RowKey>,
     pub sent_follow: Option<RowKey>,
     pub sent_inspect: Option<RowKey>,
+    /// Processes tab and fan-out (issue 5).
+    pub procs: crate::procview::wire::ProcsUi,
 }
 
 impl State {
@@ -284,6 +288,7 @@ impl State {
             focus: Pane::Table,
             tab: Tab::Logs,
             zoom: false,
+            bulk: None,
             split: 45,
             help: false,
             help_scroll: 0,
@@ -311,6 +316,7 @@ impl State {
             sent_watch: Vec::new(),
             sent_follow: None,
             sent_inspect: None,
+            procs: Default::default(),
         }
     }
 
@@ -473,6 +479,7 @@ impl State {
             self.sent_inspect = Some(k.clone());
             self.outbox.push(Action::Inspect(k));
         }
+        crate::procview::wire::sync(self);
     }
 }
 
