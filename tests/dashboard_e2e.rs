@@ -6,8 +6,8 @@
 //!   and `d` + `y` destroy it; `q` quits with the terminal restored.
 //! - An engine that goes away (a socket proxy in front of Docker is cut) shows a banner; when
 //!   it comes back the table and the log follow resume by themselves.
-//! - Docker and Podman at once: both engines' rows, the engine column; SIGTERM restores the
-//!   terminal.
+//! - Docker and Podman at once (the second added with `:host URL`): both engines' rows, the
+//!   engine column; SIGTERM restores the terminal.
 
 mod common;
 
@@ -263,8 +263,14 @@ fn both_engines_at_once_and_sigterm_restores_the_terminal() {
     for e in &engines {
         names.push(rid.create(&e.url, &rid.name(e.kind), &[]));
     }
-    let urls: Vec<&str> = engines.iter().map(|e| e.url.as_str()).collect();
-    let mut d = Dash::spawn(&rid, &urls);
+    // Start on the first engine; add the second from the palette (`:host URL`).
+    let mut d = Dash::spawn(&rid, &[&engines[0].url]);
+    d.wait_for("the first engine up", Duration::from_secs(20), |c| {
+        c.contains("● docker")
+    });
+    d.send(b":");
+    std::thread::sleep(Duration::from_millis(150));
+    d.send(format!("host {}\r", engines[1].url).as_bytes());
     d.wait_for("both engines up", Duration::from_secs(20), |c| {
         c.contains("● docker") && c.contains("● podman")
     });
