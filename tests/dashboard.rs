@@ -844,3 +844,18 @@ fn tiny_terminals_draw_every_pane_and_dialog_without_panic() {
         render(&mut s, w, h);
     }
 }
+
+#[test]
+fn identical_stats_do_not_redraw() {
+    let (mut s, rows) = fixture();
+    let k = key_of(&rows[0]);
+    let sample = s.rows[&k].stats.unwrap();
+    drive(&mut s, vec![]);
+    assert!(!s.dirty);
+    on_msg(&mut s, Msg::Stats { key: k.clone(), sample });
+    assert!(!s.dirty, "the same numbers: nothing to redraw");
+    let mut busier = sample;
+    busier.cpu_percent += 1.0;
+    on_msg(&mut s, Msg::Stats { key: k, sample: busier });
+    assert!(s.dirty);
+}
