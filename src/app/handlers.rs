@@ -10,6 +10,7 @@ use ratatui::layout::{Position, Rect};
 use super::keymap::Command;
 use super::logwire;
 use super::msg::{Action, Msg, RowKey, Target, Verb};
+use crate::engine::StatsSample;
 use crate::sandbox::create::CreateOptions;
 use crate::sandbox::prune::PruneOptions;
 use crate::state::dialog::{Confirm, CreateDialog, CreateField, Dialog, RunDialog, TextInput};
@@ -753,12 +754,16 @@ pub fn on_msg(s: &mut State, m: Msg) {
         }
         Msg::Stats { key, sample } => {
             if let Some(r) = s.rows.get_mut(&key) {
+                // Redraw only when what the table shows changes (idle rows send the same
+                // numbers every second).
+                let shown = |x: &StatsSample| (format!("{:.1}", x.cpu_percent), x.mem_bytes >> 10, x.pids);
+                let changed = r.stats.as_ref().map(shown) != Some(shown(&sample));
                 r.stats = Some(sample);
-                if matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
+                if changed && matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
                     // Re-sorted once after the whole batch (State::sync).
                     s.view_stale = true;
                     s.dirty = true;
-                } else if s.sent_watch.contains(&key) {
+                } else if changed && s.sent_watch.contains(&key) {
                     s.dirty = true;
                 }
             }

@@ -243,7 +243,7 @@ impl EngineWorker {
         } else {
             self.start_follow(&engine, None);
         }
-        let mut flush = tokio::time::interval(Duration::from_millis(500));
+        let mut flush = tokio::time::interval(Duration::from_secs(1));
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut pending: HashMap<String, StatsSample> = HashMap::new();
         loop {
@@ -268,7 +268,7 @@ impl EngineWorker {
                     pending.insert(id, s);
                 }
                 _ = flush.tick(), if !pending.is_empty() => {
-                    // Batched: one burst per half second however many rows are watched.
+                    // Batched: one burst per second however many rows are watched.
                     for (id, sample) in pending.drain() {
                         if self.watch.contains(&id) {
                             self.send(Msg::Stats { key: self.key(&id), sample });
