@@ -18,6 +18,7 @@ use crate::state::{Effect, EngineStatus, Mode, Pane, Row, SortKey, State, Tab};
 pub fn on_event(s: &mut State, ev: Event) {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => on_key(s, k),
+        Event::Mouse(m) if crate::emulator::tabs::on_mouse(s, &m) => {}
         Event::Mouse(m) => on_mouse(s, m),
         Event::Resize(w, h) => {
             s.area = Rect::new(0, 0, w, h);
@@ -30,6 +31,9 @@ pub fn on_event(s: &mut State, ev: Event) {
 }
 
 fn on_paste(s: &mut State, text: &str) {
+    if crate::emulator::tabs::on_paste(s, text) {
+        return;
+    }
     let input = match (&mut s.mode, &mut s.dialog) {
         (Mode::Filter(t) | Mode::Palette(t), _) => t,
         (_, Some(Dialog::Run(r))) => &mut r.command,
@@ -49,6 +53,10 @@ fn on_paste(s: &mut State, text: &str) {
 /// A key press.
 pub fn on_key(s: &mut State, k: KeyEvent) {
     s.dirty = true;
+    // A focused session takes every key but the detach key (Ctrl-C included).
+    if crate::emulator::tabs::on_key(s, &k) {
+        return;
+    }
     if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) && s.dialog.is_none() {
         s.quit = true;
         return;
@@ -110,7 +118,8 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
             }
             true
         }
-        Tab::Sessions | Tab::Processes => false,
+        Tab::Sessions => crate::emulator::tabs::detail_key(s, k),
+        Tab::Processes => false,
     }
 }
 
@@ -199,6 +208,8 @@ pub fn command(s: &mut State, c: Command) {
             s.split = s.split.saturating_sub(5).max(20);
             s.clamp_offset();
         }
+        // Only meaningful inside a session (see emulator::tabs::on_key).
+        Command::Detach => {}
     }
 }
 
@@ -211,13 +222,9 @@ fn set_tab(s: &mut State, t: Tab) {
     }
 }
 
-/// `Enter`: open a session in the selected sandbox (issue 4 fills this in).
+/// `Enter`: open a session in the selected sandbox, or focus its open one.
 pub fn on_session_key(s: &mut State) {
-    if s.selected_row().is_none() {
-        return;
-    }
-    set_tab(s, Tab::Sessions);
-    s.info("sessions inside the dashboard are coming (issue 4)");
+    crate::emulator::tabs::open_or_focus(s);
 }
 
 /// `x`: run a command in the selected or marked sandboxes.
@@ -723,6 +730,8 @@ pub fn on_msg(s: &mut State, m: Msg) {
             s.error(t)
         }
         Msg::Quit => s.quit = true,
+        Msg::SessionOpened { key, name, session } => crate::emulator::tabs::on_opened(s, key, name, session),
+        Msg::SessionFailed(key) => crate::emulator::tabs::on_open_failed(s, &key),
     }
 }
 

@@ -78,6 +78,14 @@ pub enum Action {
     Run { targets: Vec<Target>, command: String },
     /// Connect one more engine (`:host URL`).
     AddHost(String),
+    /// Open an interactive session in a sandbox (answer: [`Msg::SessionOpened`]).
+    OpenSession {
+        target: Target,
+        profile: Option<String>,
+        cols: u16,
+        rows: u16,
+        waker: crate::emulator::tabs::Waker,
+    },
 }
 
 /// What a worker reports to the UI.
@@ -118,4 +126,12 @@ pub enum Msg {
     Error(String),
     /// Quit (SIGTERM).
     Quit,
+    /// A session opened by [`Action::OpenSession`].
+    SessionOpened {
+        key: RowKey,
+        name: String,
+        session: std::sync::Arc<crate::emulator::Session>,
+    },
+    /// Opening a session failed (the reason follows as a [`Msg::Error`]).
+    SessionFailed(RowKey),
 }

@@ -431,6 +431,16 @@ impl Session {
     }
 }
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("container", &self.container)
+            .field("exec_id", &self.exec_id)
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         self.close();

@@ -260,6 +260,8 @@ pub struct State {
     pub sent_watch: Vec<RowKey>,
     pub sent_follow: Option<RowKey>,
     pub sent_inspect: Option<RowKey>,
+    /// Open interactive sessions (the Sessions tab).
+    pub sessions: crate::emulator::tabs::SessionTabs,
 }
 
 impl State {
@@ -303,6 +305,7 @@ impl State {
             sent_watch: Vec::new(),
             sent_follow: None,
             sent_inspect: None,
+            sessions: Default::default(),
         }
     }
 

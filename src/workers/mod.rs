@@ -152,6 +152,26 @@ pub async fn route(
                     .unwrap_or_default();
                 send(&workers, &name, Action::Create { engine: None, opts });
             }
+            Action::OpenSession {
+                target,
+                profile,
+                cols,
+                rows,
+                waker,
+            } => {
+                let engine = target.key.engine.clone();
+                send(
+                    &workers,
+                    &engine,
+                    Action::OpenSession {
+                        target,
+                        profile,
+                        cols,
+                        rows,
+                        waker,
+                    },
+                );
+            }
             Action::AddHost(url) => {
                 if workers.iter().any(|(_, tx)| tx.is_closed()) {
                     workers.retain(|(_, tx)| !tx.is_closed());
