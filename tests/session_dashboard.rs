@@ -140,9 +140,15 @@ fn enter_opens_a_session_and_ctrl_bracket_leaves_it_running() {
         "re-focus reused the session"
     );
 
-    // Quit: the shell ends in the sandbox too.
+    // Quit asks while a session runs; yes ends the shell in the sandbox too.
     send(b"\x1d");
     send(b"q");
+    wait_for(&parser, "the quit question", |c| c.contains("still running"));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "q with a running session asks first"
+    );
+    send(b"y");
     let end = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {

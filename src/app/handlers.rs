@@ -129,7 +129,7 @@ pub fn command(s: &mut State, c: Command) {
     let page = s.table_rows().max(1);
     match c {
         Command::Help => s.help = true,
-        Command::Quit => s.quit = true,
+        Command::Quit => crate::emulator::tabs::on_quit(s),
         Command::Filter => {
             s.mode = Mode::Filter(TextInput::new(&s.filter));
             s.focus = Pane::Table;
@@ -346,6 +346,10 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                 let a = c.on_yes.clone();
                 s.dialog = None;
+                if a == Action::Quit {
+                    s.quit = true;
+                    return;
+                }
                 if let Action::Lifecycle { verb, targets } = &a {
                     s.progress = Some(format!("{} {}…", verb.as_str(), names(targets)));
                     for t in targets {

@@ -78,6 +78,8 @@ pub enum Action {
     Run { targets: Vec<Target>, command: String },
     /// Connect one more engine (`:host URL`).
     AddHost(String),
+    /// Quit the dashboard (confirmed by the user; never sent to the workers).
+    Quit,
     /// Open an interactive session in a sandbox (answer: [`Msg::SessionOpened`]).
     OpenSession {
         target: Target,

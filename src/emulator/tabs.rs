@@ -98,6 +98,30 @@ impl SessionTabs {
     }
 }
 
+/// `q`: quit, after asking when sessions are still running (quitting ends them).
+pub fn on_quit(s: &mut State) {
+    let n = s.sessions.running();
+    if n == 0 {
+        s.quit = true;
+        return;
+    }
+    let names: Vec<String> = s
+        .sessions
+        .tabs
+        .iter()
+        .filter(|t| t.session.status().is_running())
+        .map(|t| t.name.clone())
+        .collect();
+    s.dialog = Some(crate::state::Dialog::Confirm(crate::state::dialog::Confirm {
+        title: "Quit".into(),
+        lines: vec![
+            format!("{n} session(s) still running: {}", names.join(", ")),
+            "Quitting ends their shells. Quit?".into(),
+        ],
+        on_yes: Action::Quit,
+    }));
+}
+
 /// End every session's shell (when the dashboard quits), waiting at most `limit` in all.
 pub async fn close_all(tabs: &mut SessionTabs, limit: std::time::Duration) {
     let open: Vec<SessionTab> = tabs.tabs.drain(..).collect();
@@ -253,7 +277,14 @@ pub fn on_paste(s: &mut State, text: &str) -> bool {
 /// scrolls its scrollback; a click focuses it. True when used.
 pub fn on_mouse(s: &mut State, m: &MouseEvent) -> bool {
     let area = s.sessions.area.get();
-    if s.tab != Tab::Sessions || s.dialog.is_some() || s.help || !area.contains(Position::new(m.column, m.row)) {
+    if s.tab != Tab::Sessions || s.dialog.is_some() || s.help {
+        return false;
+    }
+    if !area.contains(Position::new(m.column, m.row)) {
+        // A click elsewhere takes the focus away from the session.
+        if matches!(m.kind, crossterm::event::MouseEventKind::Down(_)) {
+            s.sessions.focused = false;
+        }
         return false;
     }
     let Some(t) = s.sessions.active() else { return false };

@@ -415,7 +415,7 @@ impl EngineWorker {
                     }
                 });
             }
-            Action::AddHost(_) => {}
+            Action::AddHost(_) | Action::Quit => {}
             Action::OpenSession {
                 target,
                 profile,

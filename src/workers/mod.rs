@@ -172,6 +172,7 @@ pub async fn route(
                     },
                 );
             }
+            Action::Quit => {}
             Action::AddHost(url) => {
                 if workers.iter().any(|(_, tx)| tx.is_closed()) {
                     workers.retain(|(_, tx)| !tx.is_closed());
