@@ -29,4 +29,4 @@ if ! command -v pocketdock >/dev/null; then
 fi
 
 say "running cargo test"
-cargo test --all-targets --locked "$@"
+cargo test --all-targets --locked --no-fail-fast "$@"

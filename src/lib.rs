@@ -7,6 +7,7 @@
 //! - [`cli`]: the headless subcommands.
 //! - [`app`], [`state`], [`views`], [`workers`], [`tui`]: the dashboard.
 //! - [`logview`]: the log pane model (bounded ring, ANSI sanitising, search) and its widget.
+//! - [`procview`]: the Processes tab model and the fan-out results view, with their drawing.
 
 pub mod app;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod emulator;
 pub mod engine;
 pub mod error;
 pub mod logview;
+pub mod procview;
 pub mod sandbox;
 pub mod state;
 pub mod tui;

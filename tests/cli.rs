@@ -595,3 +595,44 @@ fn doctor_flags_broken_labels() {
         "{msg}"
     );
 }
+
+/// The lenient list path (used when Podman answers with states outside Docker's enum, such as
+/// `stopped` right after a stop) must give exactly what the typed path gives.
+#[test]
+fn lenient_list_matches_typed_list() {
+    for e in engines() {
+        let run = RunId::new(std::slice::from_ref(&e));
+        let a = run.create(&e.url, &run.name("raw-a"), &[]);
+        let b = run.create(&e.url, &run.name("raw-b"), &[]);
+        let out = run.boxdeck(&e.url).args(["stop", &b]).output().unwrap();
+        assert_ok(&out, "stop");
+        rt().block_on(async {
+            let eng = e.connect().await;
+            let q = boxdeck::engine::containers::ListQuery {
+                all: true,
+                labels: vec![run.label()],
+                ..Default::default()
+            };
+            let mut typed = eng.list(&q).await.unwrap();
+            let mut raw = eng.list_raw(&q).await.unwrap();
+            typed.sort_by(|x, y| x.name.cmp(&y.name));
+            raw.sort_by(|x, y| x.name.cmp(&y.name));
+            assert_eq!(typed.len(), 2, "{}", e.kind);
+            assert_eq!(typed, raw, "{}", e.kind);
+            assert_eq!(raw[0].name, a);
+            assert_eq!(raw[1].state, boxdeck::engine::ContainerState::Exited);
+            // Stop/inspect cycles on a fresh sandbox: inspect must never fail on a state word.
+            let c = run.name("raw-c");
+            run.create(&e.url, &c, &[]);
+            for _ in 0..3 {
+                let stop = eng.stop(&c, 0);
+                let (r, d) = tokio::join!(stop, eng.inspect(&c));
+                r.unwrap();
+                d.unwrap_or_else(|err| panic!("{}: inspect during stop: {err}", e.kind));
+                let d = eng.inspect(&c).await.unwrap();
+                assert!(!d.running);
+                eng.start(&c).await.unwrap();
+            }
+        });
+    }
+}

@@ -132,6 +132,26 @@ fn real_engine_logs_into_pane() {
             assert!(long.text().len() < 17 * 1024);
             assert_eq!(find("done").text(), "done");
 
+            // A reconnect re-reads from the newest line's second: nothing comes in twice.
+            let before = pane.len();
+            let since = pane.prepare_resume().expect("lines have timestamps");
+            let q = LogsQuery {
+                follow: false,
+                tail: None,
+                since: Some(since),
+                timestamps: true,
+            };
+            let mut again = engine.logs(&id, &q);
+            let mut resent = 0;
+            while let Some(chunk) = again.next().await {
+                let chunk = chunk.expect("log chunk");
+                resent += chunk.data.len();
+                pane.push_chunk(&chunk);
+            }
+            pane.flush();
+            assert!(resent > 0, "{kind}: since={since} sent nothing");
+            assert_eq!(pane.len(), before, "{kind}: lines came in twice");
+
             // Drawn: the stderr line is marked in the gutter and nothing hostile reaches a cell.
             let area = Rect::new(0, 0, 60, 9);
             let mut buf = Buffer::empty(area);

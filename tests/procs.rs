@@ -310,3 +310,43 @@ fn bad_input_is_a_clear_error() {
     let out = run.boxdeck(&e.url).args(["ps", &name, "--json"]).output().unwrap();
     assert_ok(&out, "ps stopped");
 }
+
+/// A repeated listing with the cache of settled exec records gives the same result as a fresh
+/// one, and keeps finished and helper execs so they are not inspected again (Podman keeps every
+/// exec session of a running container).
+#[test]
+fn cached_listing_matches_a_fresh_one() {
+    use boxdeck::sandbox::procs::{self, ExecCache};
+    each_engine(|e, run| {
+        let name = run.create(&e.url, &run.name(&format!("pc-{}", e.kind)), &[]);
+        run_d(run, &e.url, &name, &["sh", "-c", "echo cached; exit 2"]);
+        for _ in 0..3 {
+            let st = std::process::Command::new("docker")
+                .env("DOCKER_HOST", &e.url)
+                .args(["exec", &name, "true"])
+                .status()
+                .unwrap();
+            assert!(st.success());
+        }
+        common::rt().block_on(async {
+            let engine = e.connect().await;
+            let id = engine.inspect(&name).await.unwrap().id;
+            let mut cache = ExecCache::default();
+            let key = |v: &Vec<procs::ProcInfo>| {
+                let mut k: Vec<(String, String)> = v.iter().map(|p| (p.id.clone(), p.state_text())).collect();
+                k.sort();
+                k
+            };
+            let first = procs::list_cached(&engine, &id, &mut cache).await.unwrap();
+            let again = procs::list_cached(&engine, &id, &mut cache).await.unwrap();
+            let fresh = procs::list(&engine, &id).await.unwrap();
+            assert_eq!(key(&again), key(&fresh));
+            assert_eq!(key(&first), key(&fresh));
+            if e.kind == "podman" {
+                // Three finished `true` execs, the start and the first listing's helper.
+                assert!(cache.len() >= 5, "settled records cached: {}", cache.len());
+                assert_eq!(fresh.iter().filter(|p| p.cmd == ["true"]).count(), 3, "{fresh:#?}");
+            }
+        });
+    });
+}

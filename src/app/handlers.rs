@@ -11,8 +11,11 @@ use super::keymap::Command;
 use super::logwire;
 use super::msg::{Action, Msg, RowKey, Target, Verb};
 use crate::sandbox::create::CreateOptions;
+use crate::sandbox::prune::PruneOptions;
 use crate::state::dialog::{Confirm, CreateDialog, CreateField, Dialog, RunDialog, TextInput};
 use crate::state::{Effect, EngineStatus, Mode, Pane, Row, SortKey, State, Tab};
+use crate::views::bulk::BulkView;
+use crate::views::prune::{PruneKey, PruneView};
 
 /// Any terminal event.
 pub fn on_event(s: &mut State, ev: Event) {
@@ -82,7 +85,10 @@ pub fn on_key(s: &mut State, k: KeyEvent) {
         Mode::Normal => {}
     }
     if k.code == KeyCode::Esc {
-        if s.message.is_some() {
+        if s.bulk.as_ref().is_some_and(|b| b.finished()) {
+            // A finished bulk panel (it stays only when something failed) closes first.
+            s.bulk = None;
+        } else if s.message.is_some() {
             s.message = None;
         } else if !s.filter.is_empty() {
             s.filter.clear();
@@ -119,7 +125,7 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
             true
         }
         Tab::Sessions => crate::emulator::tabs::detail_key(s, k),
-        Tab::Processes => false,
+        Tab::Processes => crate::procview::wire::key(s, k),
     }
 }
 
@@ -239,9 +245,20 @@ pub fn on_run_key(s: &mut State) {
     }));
 }
 
-/// `P`: prune (issue 6 brings the preview dialog and progress).
+/// `P`: prune with the default rule: preview, ask, progress, summary (issue 6).
 pub fn on_prune_key(s: &mut State) {
-    s.info("prune from the dashboard is coming (issue 6); use `boxdeck prune --dry-run` meanwhile");
+    open_prune(s, PruneOptions::default());
+}
+
+/// Open the prune dialog and ask every connected engine for its plan.
+pub fn open_prune(s: &mut State, opts: PruneOptions) {
+    let engines: Vec<String> = s.engines.iter().filter(|e| e.up).map(|e| e.name.clone()).collect();
+    if engines.is_empty() {
+        s.error("no engine is connected; nothing to prune");
+        return;
+    }
+    s.dialog = Some(Dialog::Prune(PruneView::new(opts.clone(), engines)));
+    s.outbox.push(Action::PrunePlan(opts));
 }
 
 fn on_create_key(s: &mut State) {
@@ -307,7 +324,20 @@ fn lifecycle(s: &mut State, verb: Verb) {
         return;
     }
     s.progress = Some(format!("{} {}…", verb.as_str(), names(&targets)));
+    open_bulk(s, verb, &targets);
     s.outbox.push(Action::Lifecycle { verb, targets });
+}
+
+/// Per-target progress for an action on several targets (issue 6).
+fn open_bulk(s: &mut State, verb: Verb, targets: &[Target]) {
+    if targets.len() > 1 {
+        s.bulk = Some(BulkView::new(
+            verb.as_str(),
+            targets
+                .iter()
+                .map(|t| (t.key.engine.clone(), t.key.id.clone(), t.name.clone())),
+        ));
+    }
 }
 
 fn names(t: &[Target]) -> String {
@@ -355,11 +385,26 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
                     for t in targets {
                         s.marks.remove(&t.key);
                     }
+                    open_bulk(s, *verb, targets);
                 }
                 s.outbox.push(a);
             }
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => s.dialog = None,
             _ => {}
+        },
+        Dialog::Prune(p) => match p.key(k) {
+            PruneKey::None => {}
+            PruneKey::Close => s.dialog = None,
+            PruneKey::Confirm(parts) => {
+                let opts = p.opts.clone();
+                s.progress = Some(format!("pruning {} sandboxes…", p.rows.len()));
+                for (_, plan) in parts {
+                    s.outbox.push(Action::PruneRun {
+                        plan,
+                        opts: opts.clone(),
+                    });
+                }
+            }
         },
         Dialog::Run(r) => match k.code {
             KeyCode::Esc => s.dialog = None,
@@ -370,11 +415,11 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
                 }
                 let targets = r.targets.clone();
                 s.dialog = None;
-                s.progress = Some(format!("running `{command}` in {}…", names(&targets)));
-                s.outbox.push(Action::Run { targets, command });
+                crate::procview::wire::run_command(s, targets, command);
             }
             _ => text_key(&mut r.command, &k),
         },
+        Dialog::Fanout(_) => crate::procview::wire::fanout_key(s, k),
         Dialog::Create(c) => {
             let idx = CreateField::ORDER.iter().position(|f| *f == c.focus).unwrap_or(0);
             let n = CreateField::ORDER.len();
@@ -514,7 +559,14 @@ pub fn palette_exec(s: &mut State, line: &str) {
     };
     match cmd.as_str() {
         "create" => command(s, Command::Create),
-        "prune" => command(s, Command::Prune),
+        "prune" => match PruneOptions::from_words(&arg.split_whitespace().collect::<Vec<_>>()) {
+            Ok(opts) => open_prune(s, opts),
+            Err(e) => s.error(format!(
+                "{}{}",
+                e.message,
+                e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+            )),
+        },
         "run" => command(s, Command::Run),
         "all" => command(s, Command::AllContainers),
         "zoom" => command(s, Command::Zoom),
@@ -623,6 +675,7 @@ pub fn on_tick(s: &mut State, now: i64) {
         s.message = None;
         s.dirty = true;
     }
+    crate::procview::wire::tick(s);
     let shown = |t: i64, st: i64| crate::util::human_duration(std::time::Duration::from_secs((t - st).max(0) as u64));
     for k in s.visible_keys() {
         if let Some(st) = s.rows.get(&k).and_then(|r| r.started)
@@ -696,7 +749,9 @@ pub fn on_msg(s: &mut State, m: Msg) {
             if let Some(r) = s.rows.get_mut(&key) {
                 r.stats = Some(sample);
                 if matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
-                    s.refresh_view();
+                    // Re-sorted once after the whole batch (State::sync).
+                    s.view_stale = true;
+                    s.dirty = true;
                 } else if s.sent_watch.contains(&key) {
                     s.dirty = true;
                 }
@@ -736,6 +791,52 @@ pub fn on_msg(s: &mut State, m: Msg) {
         Msg::Quit => s.quit = true,
         Msg::SessionOpened { key, name, session } => crate::emulator::tabs::on_opened(s, key, name, session),
         Msg::SessionFailed(key) => crate::emulator::tabs::on_open_failed(s, &key),
+        Msg::Procs(m) => crate::procview::wire::on_msg(s, m),
+        Msg::PrunePlanned { engine, plan } => {
+            if let Some(Dialog::Prune(p)) = &mut s.dialog {
+                p.planned(&engine, plan);
+                s.dirty = true;
+            }
+        }
+        Msg::PrunePlanFailed { engine, error } => {
+            if let Some(Dialog::Prune(p)) = &mut s.dialog {
+                p.plan_failed(&engine, error);
+                s.dirty = true;
+            }
+        }
+        Msg::PruneItem { engine, id, outcome } => {
+            if let Some(Dialog::Prune(p)) = &mut s.dialog {
+                p.outcome(&engine, &id, outcome);
+                s.dirty = true;
+            }
+        }
+        Msg::PruneDone { engine } => {
+            if let Some(Dialog::Prune(p)) = &mut s.dialog {
+                p.engine_done(&engine);
+                if p.phase == crate::views::prune::Phase::Done {
+                    let summary = p.summary();
+                    s.progress = None;
+                    s.info(summary);
+                }
+                s.dirty = true;
+            }
+        }
+        Msg::BulkItem { engine, id, status } => {
+            if let Some(b) = &mut s.bulk {
+                b.update(&engine, &id, status);
+                s.dirty = true;
+            }
+        }
+        Msg::BulkDone { engine } => {
+            if let Some(b) = &mut s.bulk {
+                b.engine_done(&engine);
+                // All fine: the message line says so; failures keep the panel open until Esc.
+                if b.finished() && b.failures().is_empty() {
+                    s.bulk = None;
+                }
+                s.dirty = true;
+            }
+        }
     }
 }
 

@@ -10,6 +10,8 @@
 use crate::engine::{ContainerDetails, LogChunk, StatsSample};
 use crate::sandbox::Sandbox;
 use crate::sandbox::create::CreateOptions;
+use crate::sandbox::prune::{PruneOptions, PruneOutcome, PrunePlan};
+use crate::views::bulk::BulkStatus;
 
 /// Identifies one row: the engine it lives on and the full container id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,6 +90,14 @@ pub enum Action {
         rows: u16,
         waker: crate::emulator::tabs::Waker,
     },
+    /// Processes tab and `x` (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcAction),
+    /// Make the prune plan on every engine (answers: [`Msg::PrunePlanned`] or
+    /// [`Msg::PrunePlanFailed`] per engine). Issue 6.
+    PrunePlan(PruneOptions),
+    /// Carry out exactly this (previewed) plan; the router splits it by engine (answers:
+    /// [`Msg::PruneItem`] per item, then [`Msg::PruneDone`] per engine).
+    PruneRun { plan: PrunePlan, opts: PruneOptions },
 }
 
 /// What a worker reports to the UI.
@@ -136,4 +146,26 @@ pub enum Msg {
     },
     /// Opening a session failed (the reason follows as a [`Msg::Error`]).
     SessionFailed(RowKey),
+    /// Processes tab and fan-out answers (issue 5): see `crate::workers::procs`.
+    Procs(crate::workers::procs::ProcMsg),
+    /// One engine's prune plan (issue 6).
+    PrunePlanned { engine: String, plan: PrunePlan },
+    /// One engine could not make its prune plan.
+    PrunePlanFailed { engine: String, error: String },
+    /// One prune item finished.
+    PruneItem {
+        engine: String,
+        id: String,
+        outcome: PruneOutcome,
+    },
+    /// One engine finished its part of a prune.
+    PruneDone { engine: String },
+    /// One target of a lifecycle action changed status (issue 6 bulk progress).
+    BulkItem {
+        engine: String,
+        id: String,
+        status: BulkStatus,
+    },
+    /// One engine finished its part of a lifecycle action.
+    BulkDone { engine: String },
 }

@@ -89,6 +89,12 @@ pub async fn ps(ctx: &Ctx, a: &PsArgs) -> Result<i32> {
     let fleet = ctx.fleet().await?;
     let t = fleet.resolve(&a.name).await?;
     let list = procs::list(&t.engine, &t.sandbox.id).await?;
+    if t.sandbox.state != crate::engine::ContainerState::Running {
+        eprintln!(
+            "note: {} is {}: boxdeck's own process records are kept inside it and show when it runs",
+            t.sandbox.name, t.sandbox.state
+        );
+    }
     if a.json {
         output::json(&list)?;
         return Ok(0);

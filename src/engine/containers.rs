@@ -10,7 +10,7 @@ use bollard::query_parameters::{
 
 use super::{ContainerDetails, ContainerState, ContainerSummary, CreateSpec, Engine, Health};
 use super::{HealthInfo, Limits, MountInfo, PortMapping, SecurityInfo};
-use crate::Result;
+use crate::{Error, Result};
 
 /// Filters for [`Engine::list`].
 #[derive(Debug, Clone, Default)]
@@ -25,52 +25,94 @@ pub struct ListQuery {
     pub ids: Vec<String>,
 }
 
+impl ListQuery {
+    fn filters(&self) -> HashMap<String, Vec<String>> {
+        let mut filters: HashMap<String, Vec<String>> = HashMap::new();
+        if !self.labels.is_empty() {
+            filters.insert("label".into(), self.labels.clone());
+        }
+        if !self.ids.is_empty() {
+            filters.insert("id".into(), self.ids.clone());
+        }
+        filters
+    }
+}
+
 impl Engine {
+    /// The container list through the lenient raw path (see [`super::raw`]); `list` falls back
+    /// to it when the typed parse fails.
+    pub async fn list_raw(&self, q: &ListQuery) -> Result<Vec<ContainerSummary>> {
+        let list = self.list_raw_models(q).await?;
+        Ok(list.into_iter().map(|c| self.summary(c)).collect())
+    }
+
+    async fn list_raw_models(&self, q: &ListQuery) -> Result<Vec<bollard::models::ContainerSummary>> {
+        let filters_json = serde_json::to_string(&q.filters())?;
+        let path = format!(
+            "/containers/json?all={}&size={}&filters={}",
+            q.all,
+            q.size,
+            percent_encode(&filters_json)
+        );
+        let mut v = self.raw_get(&path).await?;
+        super::raw::normalize_list(&mut v);
+        serde_json::from_value(v).map_err(|e| Error::failed(format!("engine {}: container list: {e}", self.name)))
+    }
+
     /// List containers.
     pub async fn list(&self, q: &ListQuery) -> Result<Vec<ContainerSummary>> {
-        let mut filters: HashMap<String, Vec<String>> = HashMap::new();
-        if !q.labels.is_empty() {
-            filters.insert("label".into(), q.labels.clone());
-        }
-        if !q.ids.is_empty() {
-            filters.insert("id".into(), q.ids.clone());
-        }
+        let filters = q.filters();
         let opts = ListContainersOptionsBuilder::default()
             .all(q.all)
             .size(q.size)
             .filters(&filters)
             .build();
-        let list = self.docker.list_containers(Some(opts)).await.map_err(|e| self.err(e))?;
-        Ok(list
-            .into_iter()
-            .map(|c| {
-                let status = c.status.unwrap_or_default();
-                ContainerSummary {
-                    id: c.id.unwrap_or_default(),
-                    name: c
-                        .names
-                        .and_then(|n| n.into_iter().next())
-                        .map(|n| n.trim_start_matches('/').to_string())
-                        .unwrap_or_default(),
-                    image: c.image.unwrap_or_default(),
-                    state: c
-                        .state
-                        .map(|s| ContainerState::parse(s.as_ref()))
-                        .unwrap_or(ContainerState::Unknown),
-                    health: Health::from_status(&status),
-                    status,
-                    labels: c.labels.map(|l| l.into_iter().collect()).unwrap_or_default(),
-                    created: c.created.unwrap_or_default(),
-                    size_rw: c.size_rw,
-                    engine: self.name.clone(),
-                }
-            })
-            .collect())
+        let list = match self.docker.list_containers(Some(opts)).await {
+            Ok(l) => l,
+            // Podman may answer with states outside Docker's enum: parse it leniently.
+            Err(e) if super::raw::is_parse_error(&e) => self.list_raw_models(q).await?,
+            Err(e) => return Err(self.err(e)),
+        };
+        Ok(list.into_iter().map(|c| self.summary(c)).collect())
+    }
+
+    fn summary(&self, c: bollard::models::ContainerSummary) -> ContainerSummary {
+        let status = c.status.unwrap_or_default();
+        ContainerSummary {
+            id: c.id.unwrap_or_default(),
+            name: c
+                .names
+                .and_then(|n| n.into_iter().next())
+                .map(|n| n.trim_start_matches('/').to_string())
+                .unwrap_or_default(),
+            image: c.image.unwrap_or_default(),
+            state: c
+                .state
+                .map(|s| ContainerState::parse(s.as_ref()))
+                .unwrap_or(ContainerState::Unknown),
+            health: Health::from_status(&status),
+            status,
+            labels: c.labels.map(|l| l.into_iter().collect()).unwrap_or_default(),
+            created: c.created.unwrap_or_default(),
+            size_rw: c.size_rw,
+            engine: self.name.clone(),
+        }
     }
 
     /// Inspect one container by id or name.
     pub async fn inspect(&self, id: &str) -> Result<ContainerDetails> {
-        let r = self.docker.inspect_container(id, None).await.map_err(|e| self.err(e))?;
+        let r = match self.docker.inspect_container(id, None).await {
+            Ok(r) => r,
+            Err(e) if super::raw::is_parse_error(&e) => {
+                let mut v = self
+                    .raw_get(&format!("/containers/{}/json", percent_encode(id)))
+                    .await?;
+                super::raw::normalize_inspect(&mut v);
+                serde_json::from_value(v)
+                    .map_err(|e| Error::failed(format!("engine {}: inspect {id}: {e}", self.name)))?
+            }
+            Err(e) => return Err(self.err(e)),
+        };
         let raw = serde_json::to_value(&r).unwrap_or(serde_json::Value::Null);
         let state = r.state.clone().unwrap_or_default();
         let cfg = r.config.clone().unwrap_or_default();
@@ -263,4 +305,17 @@ impl Engine {
     pub async fn labels(&self, id: &str) -> Result<BTreeMap<String, String>> {
         Ok(self.inspect(id).await?.labels)
     }
+}
+
+/// Percent-encode a query value.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -9,12 +9,14 @@
 //! - [`streams`]: logs, events and stats streams
 //! - [`images`]: presence check and pull with progress
 //! - [`system`]: version, disk usage
+//! - [`raw`]: a lenient fallback for answers bollard's typed models reject (Podman's states)
 //! - [`volumes`]: volume presence and removal
 
 pub mod connect;
 pub mod containers;
 pub mod exec;
 pub mod images;
+pub mod raw;
 pub mod streams;
 pub mod system;
 pub mod types;

@@ -28,9 +28,6 @@ pub const TEXT_CAP: usize = 16 * 1024;
 /// Tab stops every this many columns.
 const TAB: usize = 8;
 
-/// Longest CSI parameter string that is still interpreted (longer ones are consumed and dropped).
-const MAX_CSI_PARAMS: usize = 256;
-
 /// The graphic rendition carried from one line to the next of the same stream, like a terminal
 /// does. `None` colours mean "the pane's default for this stream" (stdout or stderr colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -283,15 +280,12 @@ fn csi(raw: &[u8], i: usize, st: &mut SgrState) -> usize {
     let n = raw.len();
     let mut j = i;
     let mut intermediates = false;
-    // Parameters may be interleaved with C0 controls (a terminal executes those; we drop them).
-    let mut params: Vec<u8> = Vec::new();
+    let mut params = Params::new();
     while j < n {
         let c = raw[j];
         match c {
             0x30..=0x3F if !intermediates => {
-                if params.len() < MAX_CSI_PARAMS + 1 {
-                    params.push(c);
-                }
+                params.feed(c);
                 j += 1;
             }
             0x20..=0x2F => {
@@ -299,13 +293,14 @@ fn csi(raw: &[u8], i: usize, st: &mut SgrState) -> usize {
                 j += 1;
             }
             0x40..=0x7E => {
-                if c == b'm' && !intermediates && params.len() <= MAX_CSI_PARAMS {
+                if c == b'm' && !intermediates && !params.private {
                     apply_sgr(&params, st);
                 }
                 return j + 1;
             }
             0x1B => return j,            // a new escape aborts this one
             0x18 | 0x1A => return j + 1, // CAN / SUB abort
+            // C0 controls inside a sequence: a terminal executes them; we drop them.
             0x00..=0x1F => j += 1,
             // A parameter byte after an intermediate, DEL or non-ASCII: malformed, stop here.
             0x7F => return j + 1,
@@ -313,6 +308,53 @@ fn csi(raw: &[u8], i: usize, st: &mut SgrState) -> usize {
         }
     }
     n
+}
+
+/// Most SGR values kept from one sequence (xterm keeps 30); the rest are ignored.
+const MAX_PARAMS: usize = 32;
+
+/// CSI parameters, parsed as they arrive, without allocating: values, and whether each one is
+/// a `:` sub-parameter of the value before it.
+struct Params {
+    vals: [u16; MAX_PARAMS],
+    sub: [bool; MAX_PARAMS],
+    n: usize,
+    /// A private marker (`<=>?`) was seen: not an SGR.
+    private: bool,
+}
+
+impl Params {
+    fn new() -> Self {
+        Params {
+            vals: [0; MAX_PARAMS],
+            sub: [false; MAX_PARAMS],
+            n: 1,
+            private: false,
+        }
+    }
+
+    #[inline]
+    fn feed(&mut self, c: u8) {
+        match c {
+            b'0'..=b'9' => {
+                if let Some(v) = self.vals.get_mut(self.n - 1) {
+                    *v = v.saturating_mul(10).saturating_add((c - b'0') as u16);
+                }
+            }
+            b';' | b':' => {
+                if self.n < MAX_PARAMS {
+                    self.sub[self.n] = c == b':';
+                }
+                // Past the limit, keep counting so later values land nowhere.
+                self.n = (self.n + 1).min(MAX_PARAMS + 1);
+            }
+            _ => self.private = true,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.n.min(MAX_PARAMS)
+    }
 }
 
 /// An OSC / DCS / SOS / PM / APC string starting at `i`: skip to its terminator.
@@ -363,29 +405,6 @@ fn bright(n: u16) -> Color {
     }
 }
 
-/// Parse "a;b:c:d;..." into groups of sub-parameters (empty = 0, huge values saturate).
-fn groups(params: &[u8]) -> Vec<Vec<u16>> {
-    let mut out: Vec<Vec<u16>> = vec![vec![0]];
-    for &c in params {
-        match c {
-            b'0'..=b'9' => {
-                let g = out.last_mut().expect("one group");
-                let v = g.last_mut().expect("one value");
-                *v = v.saturating_mul(10).saturating_add((c - b'0') as u16);
-            }
-            b';' => {
-                out.push(vec![0]);
-            }
-            b':' => {
-                out.last_mut().expect("one group").push(0);
-            }
-            // Private markers (<=>?) make it not an SGR at all.
-            _ => return Vec::new(),
-        }
-    }
-    out
-}
-
 /// An extended colour: `5;n` or `2;r;g;b` from `rest` (sub-parameters or following groups).
 /// Returns the colour (if valid) and how many values were used.
 fn extended(rest: &[u16]) -> (Option<Color>, usize) {
@@ -410,16 +429,19 @@ fn extended(rest: &[u16]) -> (Option<Color>, usize) {
     }
 }
 
-fn apply_sgr(params: &[u8], st: &mut SgrState) {
-    let gs = groups(params);
-    if gs.is_empty() {
-        return;
-    }
+fn apply_sgr(ps: &Params, st: &mut SgrState) {
+    let n = ps.len();
+    let vals = &ps.vals[..n];
     let mut k = 0;
-    while k < gs.len() {
-        let g = &gs[k];
+    while k < n {
+        // One group: a value and its `:` sub-parameters.
+        let mut end = k + 1;
+        while end < n && ps.sub[end] {
+            end += 1;
+        }
+        let g = &vals[k..end];
         let p = g[0];
-        k += 1;
+        k = end;
         match p {
             0 => *st = SgrState::default(),
             1 => st.mods.insert(Modifier::BOLD),
@@ -454,16 +476,13 @@ fn apply_sgr(params: &[u8], st: &mut SgrState) {
                     // Colon form: 38:5:n, 38:2:r:g:b or 38:2:cs:r:g:b.
                     let sub = &g[1..];
                     if sub.first() == Some(&2) && sub.len() >= 5 {
-                        let mut v = vec![2];
-                        v.extend_from_slice(&sub[2..5]);
-                        extended(&v).0
+                        extended(&[2, sub[2], sub[3], sub[4]]).0
                     } else {
                         extended(sub).0
                     }
                 } else {
-                    // Semicolon form: the values are the following groups.
-                    let rest: Vec<u16> = gs[k..].iter().map(|g| g[0]).collect();
-                    let (c, used) = extended(&rest);
+                    // Semicolon form: the values are the following parameters.
+                    let (c, used) = extended(&vals[k..]);
                     k += used;
                     c
                 };

@@ -319,6 +319,9 @@ fn render_status(pane: &LogPane, theme: &LogTheme, area: Rect, buf: &mut Buffer)
         (" PAUSED ".to_string(), theme.status_paused)
     };
     let mut parts: Vec<String> = Vec::new();
+    if let Some(n) = pane.notice() {
+        parts.push(n.to_string());
+    }
     let mut count = format!("{} lines", thousands(pane.len() as u64));
     if pane.dropped() > 0 {
         count.push_str(&format!(" ({} dropped)", thousands(pane.dropped())));

@@ -208,6 +208,10 @@ pub struct LogPane {
     matches: VecDeque<u64>,
     current: Option<u64>,
     generation: u64,
+    /// A message from the dashboard shown in the status line ("log ended: ...").
+    notice: Option<String>,
+    /// After a reconnect: lines stamped at or before this are already in the ring.
+    resume_after: Option<DateTime<Utc>>,
     /// Rows of log lines and total width of the last draw.
     view_rows: AtomicU16,
     view_width: AtomicU16,
@@ -247,6 +251,8 @@ impl LogPane {
             matches: VecDeque::new(),
             current: None,
             generation: 0,
+            notice: None,
+            resume_after: None,
             view_rows: AtomicU16::new(20),
             view_width: AtomicU16::new(80),
         }
@@ -374,6 +380,12 @@ impl LogPane {
         } else {
             None
         };
+        if let Some(mark) = self.resume_after {
+            match ts {
+                Some(t) if t <= mark => return, // already in the ring
+                _ => self.resume_after = None,
+            }
+        }
         let seq = self.first_seq + self.lines.len() as u64;
         let line = LogLine {
             seq,
@@ -413,6 +425,17 @@ impl LogPane {
         }
     }
 
+    /// Get ready to re-open the log after the stream broke (engine restart, reconnect):
+    /// pending partial lines are dropped (the engine sends them again whole), and lines stamped
+    /// at or before the newest kept line are skipped when they come again. Returns the `since`
+    /// (Unix seconds) to ask the engine for, or None when no line had a timestamp (then re-read
+    /// the tail; the ring may get duplicates).
+    pub fn prepare_resume(&mut self) -> Option<i64> {
+        self.partial = Default::default();
+        self.resume_after = self.last_timestamp();
+        self.resume_after.map(|t| t.timestamp())
+    }
+
     /// Drop every line, pending partial line, carried colour and search match (the query,
     /// toggles and filter mode stay). The view follows again.
     pub fn clear(&mut self) {
@@ -421,6 +444,7 @@ impl LogPane {
         self.bytes = 0;
         self.partial = Default::default();
         self.carry = Default::default();
+        self.resume_after = None;
         self.matches.clear();
         self.current = None;
         self.follow = true;
@@ -472,6 +496,17 @@ impl LogPane {
     /// Changes whenever the pane's content or view changed (redraw when it differs).
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// A short message for the status line, e.g. "log ended: container exited" or
+    /// "reconnecting..." (None clears it). It is sanitised like log text.
+    pub fn set_notice(&mut self, notice: Option<&str>) {
+        self.notice = notice.map(|n| ansi::parse_line(n.as_bytes(), &mut SgrState::default()).text);
+        self.generation += 1;
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     // ---- toggles ------------------------------------------------------------------------

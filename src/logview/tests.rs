@@ -105,6 +105,34 @@ fn continuation_timestamp_of_a_split_long_line_is_dropped() {
     assert_eq!(texts(&p), ["aaaabbbbcc"]);
 }
 
+#[test]
+fn resume_skips_lines_already_kept() {
+    let mut p = LogPane::new(100);
+    p.push(OUT, &tl(1, "one"));
+    p.push(OUT, &tl(2, "two"));
+    p.push(OUT, b"2026-11-21T06:00:03.000000003Z half a li"); // the stream broke here
+    let since = p.prepare_resume().unwrap();
+    assert_eq!(since, p.line(1).unwrap().timestamp().unwrap().timestamp());
+    // The engine sends everything since that second again, then new lines.
+    p.push(OUT, &tl(1, "one"));
+    p.push(OUT, &tl(2, "two"));
+    p.push(OUT, &tl(3, "half a line, whole"));
+    p.push(OUT, &tl(2, "an old-stamped line after new ones is kept"));
+    assert_eq!(
+        texts(&p),
+        [
+            "one",
+            "two",
+            "half a line, whole",
+            "an old-stamped line after new ones is kept"
+        ]
+    );
+    let mut none = LogPane::new(10);
+    none.set_parse_timestamps(false);
+    none.push(OUT, b"x\n");
+    assert_eq!(none.prepare_resume(), None);
+}
+
 // ---- ring bounds ------------------------------------------------------------------------
 
 #[test]
@@ -226,6 +254,30 @@ fn sgr_modifiers_and_bright_colours() {
     );
     assert_eq!(p.runs[1].style, Style::new());
     assert_eq!(p.runs[1].start, 1);
+    // Colon forms, with and without a colour-space id; semicolon 256-colour background.
+    let p = parse_line(
+        b"\x1b[38:5:196;48;5;17ma\x1b[38:2:10:20:30mb\x1b[38:2::1:2:3mc",
+        &mut SgrState::default(),
+    );
+    let styles: Vec<Style> = p.runs.iter().map(|r| r.style).collect();
+    let bg = Color::Indexed(17);
+    assert_eq!(
+        styles,
+        vec![
+            Style::new().fg(Color::Indexed(196)).bg(bg),
+            Style::new().fg(Color::Rgb(10, 20, 30)).bg(bg),
+            Style::new().fg(Color::Rgb(1, 2, 3)).bg(bg),
+        ]
+    );
+    // More values than kept: the first ones still apply, nothing panics.
+    let mut many = b"\x1b[31".to_vec();
+    many.extend(std::iter::repeat_n(b";1".as_slice(), 100).flatten());
+    many.extend_from_slice(b"mz");
+    let p = parse_line(&many, &mut SgrState::default());
+    assert_eq!(
+        p.runs[0].style,
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+    );
     // Blink is ignored; invalid extended colours do not change the colour.
     let p = parse_line(b"\x1b[5;31m\x1b[38;5;999mz", &mut SgrState::default());
     assert_eq!(p.runs[0].style, Style::new().fg(Color::Red));
@@ -686,8 +738,10 @@ fn empty_and_tiny_areas_do_not_panic() {
         p.page_down();
         p.scroll_up(3);
     }
-    let empty = LogPane::new(10);
-    let t = render(&empty, 30, 3);
+    let mut empty = LogPane::new(10);
+    empty.set_notice(Some("log ended: \x1b]0;x\x07exited"));
+    assert_eq!(empty.notice(), Some("log ended: exited"));
+    let t = render(&empty, 40, 3);
     insta::assert_snapshot!(t.backend());
 }
 

@@ -160,13 +160,14 @@ pub async fn run_bounded(
     // Starts are reported as each item is picked up; the callback is only ever called from
     // this task, so it needs no locking.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<usize>();
-    let mut stream = futures::stream::iter(targets.iter().enumerate())
-        .map(move |(i, t)| {
+    // Indices, not references, go through the stream: the future stays `Send` in spawned tasks.
+    let mut stream = futures::stream::iter(0..targets.len())
+        .map(move |i| {
             let tx = tx.clone();
             async move {
                 let _ = tx.send(i);
                 let t0 = Instant::now();
-                let r = apply(t, verb).await;
+                let r = apply(&targets[i], verb).await;
                 (i, r, t0.elapsed())
             }
         })

@@ -15,13 +15,13 @@ use futures::channel::mpsc;
 use super::fleet::Target;
 use super::run::{self as runner, RunOptions, RunResult};
 use crate::Result;
-use crate::engine::StreamKind;
+use crate::engine::{Engine, StreamKind};
 
 /// How many sandboxes a fan-out runs in at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
 /// Something that happened in one sandbox of a fan-out; `index` is the target's position.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum FanoutEvent {
     Output {
         index: usize,
@@ -42,11 +42,26 @@ pub fn fanout(
     opts: RunOptions,
     concurrency: usize,
 ) -> impl Stream<Item = FanoutEvent> + Send + Unpin {
+    fanout_in(
+        targets.into_iter().map(|t| (t.engine, t.sandbox.id)).collect(),
+        cmd,
+        opts,
+        concurrency,
+    )
+}
+
+/// [`fanout`] over `(engine, container id)` pairs.
+pub fn fanout_in(
+    targets: Vec<(Engine, String)>,
+    cmd: Vec<String>,
+    opts: RunOptions,
+    concurrency: usize,
+) -> impl Stream<Item = FanoutEvent> + Send + Unpin {
     let (tx, rx) = mpsc::unbounded();
     let sem = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let cmd = Arc::new(cmd);
     let opts = Arc::new(opts);
-    for (index, t) in targets.into_iter().enumerate() {
+    for (index, (engine, id)) in targets.into_iter().enumerate() {
         let tx = tx.clone();
         let sem = sem.clone();
         let cmd = cmd.clone();
@@ -61,7 +76,7 @@ pub fn fanout(
                     data: d.to_vec(),
                 });
             };
-            let result = runner::run(&t.engine, &t.sandbox.id, &cmd, &opts, &mut sink).await;
+            let result = runner::run(&engine, &id, &cmd, &opts, &mut sink).await;
             let _ = tx.unbounded_send(FanoutEvent::Done { index, result });
         });
     }
@@ -100,7 +115,7 @@ impl FanoutRow {
 }
 
 /// The results table of a fan-out, filled in as events arrive.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FanoutTable {
     pub rows: Vec<FanoutRow>,
 }

@@ -166,10 +166,17 @@ if alive; then kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; fi
 exit 0
 "#;
 
-/// Streams the output file from byte `$2` on until the process has ended.
+/// How long one follow exec lives before boxdeck starts the next one at the new offset, so a
+/// follow boxdeck abandons (a closed dashboard tab, Ctrl-C) ends soon inside the sandbox.
+const FOLLOW_ROUNDS: u32 = 100;
+/// The follow script's exit code when its rounds are used up and the process still runs.
+const FOLLOW_AGAIN: i64 = 10;
+
+/// Streams the output file from byte `$2` on until the process has ended (exit 0), or for at
+/// most `$3` rounds of 0.2 s (exit 10).
 fn follow_script() -> String {
     format!(
-        r#"d=$1; off=$2
+        r#"d=$1; off=$2; rounds=$3
 {ST_FN}
 {{ read -r pid pg wp pst wst < "$d/pid"; }} 2>/dev/null
 live() {{ [ ! -f "$d/exit" ] && {{ [ "$(st $pid)" = "$pst" ] || [ "$(st $wp)" = "$wst" ]; }}; }}
@@ -177,10 +184,12 @@ while :; do
   l=0; live && l=1
   n=$(wc -c < "$d/out")
   if [ "$n" -gt "$off" ]; then tail -c +$((off+1)) "$d/out" | head -c $((n-off)); off=$n; fi
-  [ $l = 1 ] || break
+  [ $l = 1 ] || exit 0
+  rounds=$((rounds-1)); [ $rounds -gt 0 ] || exit {again}
   sleep 0.2
 done
-"#
+"#,
+        again = FOLLOW_AGAIN
     )
 }
 
@@ -370,13 +379,64 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Every process in a sandbox: boxdeck's records merged with the engine's exec records,
-/// oldest first.
+/// oldest first. While the sandbox is stopped or paused only the engine's records are shown
+/// (boxdeck's own are read from inside the sandbox).
 pub async fn list(engine: &Engine, container: &str) -> Result<Vec<ProcInfo>> {
+    list_cached(engine, container, &mut ExecCache::default()).await
+}
+
+/// Engine exec records that can no longer change (finished execs, and boxdeck's helper execs,
+/// which are never shown), so a repeated listing inspects only new and running execs. Podman
+/// keeps every exec session of a container until it stops, so without this a Processes tab
+/// left open would inspect more and more execs on every refresh.
+#[derive(Debug, Default, Clone)]
+pub struct ExecCache {
+    done: HashMap<String, ExecStatus>,
+}
+
+impl ExecCache {
+    pub fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
+    }
+}
+
+fn is_helper(e: &ExecStatus) -> bool {
+    e.cmd.get(1).is_some_and(|c| c == "-c") && e.cmd.get(3).is_some_and(|n| n == HELPER_NAME)
+}
+
+/// [`list`] with a cache of settled exec records, for a caller that lists again and again.
+pub async fn list_cached(engine: &Engine, container: &str, cache: &mut ExecCache) -> Result<Vec<ProcInfo>> {
     let details = engine.inspect(container).await?;
-    let execs = futures::future::join_all(details.exec_ids.iter().map(|id| engine.exec_inspect(id))).await;
+    let fresh: Vec<&String> = details
+        .exec_ids
+        .iter()
+        .filter(|id| !cache.done.contains_key(*id))
+        .collect();
+    let inspected = futures::future::join_all(fresh.iter().map(|id| engine.exec_inspect(id))).await;
+    let mut execs: Vec<ExecStatus> = Vec::new();
     // An exec that finished between the inspect and now may be gone: skip it.
-    let execs: Vec<ExecStatus> = execs.into_iter().filter_map(|r| r.ok()).collect();
-    let out = if details.running {
+    for e in inspected.into_iter().flatten() {
+        if !e.running || is_helper(&e) {
+            cache.done.insert(e.id.clone(), e.clone());
+        }
+        execs.push(e);
+    }
+    execs.extend(
+        details
+            .exec_ids
+            .iter()
+            .filter(|id| !fresh.contains(id))
+            .filter_map(|id| cache.done.get(id).cloned()),
+    );
+    // Forget settled records of this container that the engine dropped.
+    cache
+        .done
+        .retain(|id, e| e.container_id != details.id || details.exec_ids.contains(id));
+    let out = if details.running && !details.paused {
         let o = engine.exec_collect(&details.id, &helper(list_script(), &[])).await?;
         if o.exit_code != 0 && o.stdout.is_empty() {
             return Err(Error::failed(format!(
@@ -680,6 +740,7 @@ fn own_dir<'a>(p: &'a ProcInfo, sandbox: &str) -> Result<&'a str> {
 }
 
 /// Stream a boxdeck process's output from byte `offset`; with `follow`, until it ends.
+/// Returns the offset after the last byte delivered.
 pub async fn output(
     engine: &Engine,
     container: &str,
@@ -688,36 +749,42 @@ pub async fn output(
     offset: u64,
     follow: bool,
     on_data: &mut (dyn FnMut(&[u8]) + Send),
-) -> Result<()> {
+) -> Result<u64> {
     let dir = own_dir(p, sandbox)?;
-    let spec = if follow {
-        helper(follow_script(), &[dir, &offset.to_string()])
-    } else {
-        helper(
-            r#"tail -c +$(($2+1)) "$1/out""#.to_string(),
-            &[dir, &offset.to_string()],
-        )
-    };
-    let mut h = engine.exec_start(container, &spec).await?;
-    drop(h.input);
-    let mut err = Vec::new();
-    while let Some(c) = h.output.next().await {
-        let c = c?;
-        if c.stream == StreamKind::Stderr {
-            err.extend_from_slice(&c.data);
+    let mut offset = offset;
+    loop {
+        let spec = if follow {
+            helper(follow_script(), &[dir, &offset.to_string(), &FOLLOW_ROUNDS.to_string()])
         } else {
-            on_data(&c.data);
+            helper(
+                r#"tail -c +$(($2+1)) "$1/out""#.to_string(),
+                &[dir, &offset.to_string()],
+            )
+        };
+        let mut h = engine.exec_start(container, &spec).await?;
+        drop(h.input);
+        let mut err = Vec::new();
+        while let Some(c) = h.output.next().await {
+            let c = c?;
+            if c.stream == StreamKind::Stderr {
+                err.extend_from_slice(&c.data);
+            } else {
+                offset += c.data.len() as u64;
+                on_data(&c.data);
+            }
+        }
+        match engine.exec_wait(&h.id).await? {
+            0 => return Ok(offset),
+            FOLLOW_AGAIN if follow => continue,
+            _ => {
+                return Err(Error::failed(format!(
+                    "could not read the output of {} in {sandbox}: {}",
+                    p.id,
+                    String::from_utf8_lossy(&err).trim()
+                )));
+            }
         }
     }
-    let code = engine.exec_wait(&h.id).await?;
-    if code != 0 {
-        return Err(Error::failed(format!(
-            "could not read the output of {} in {sandbox}: {}",
-            p.id,
-            String::from_utf8_lossy(&err).trim()
-        )));
-    }
-    Ok(())
 }
 
 /// What a kill did.

@@ -33,7 +33,7 @@ use super::{Fleet, Sandbox, labels};
 /// How many removals (and plan inspections) run at once per engine.
 pub const CONCURRENCY: usize = 8;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PruneOptions {
     pub include_persistent: bool,
     /// Only sandboxes created longer ago than this.
@@ -43,6 +43,39 @@ pub struct PruneOptions {
     pub labels: Vec<String>,
     /// Remove their anonymous volumes too.
     pub volumes: bool,
+}
+
+impl PruneOptions {
+    /// Options from words as the CLI takes them (`--older-than 2h --project p
+    /// --include-persistent --volumes --label k=v`): for the dashboard's `:prune` command.
+    pub fn from_words(words: &[&str]) -> Result<PruneOptions> {
+        let mut o = PruneOptions::default();
+        let mut it = words.iter().copied();
+        while let Some(w) = it.next() {
+            let (flag, inline) = match w.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+                _ => (w, None),
+            };
+            let mut value = |name: &str| -> Result<String> {
+                match inline.map(str::to_string).or_else(|| it.next().map(str::to_string)) {
+                    Some(v) if !v.is_empty() => Ok(v),
+                    _ => Err(Error::usage(format!("{name} needs a value"))),
+                }
+            };
+            match flag {
+                "--include-persistent" => o.include_persistent = true,
+                "--volumes" => o.volumes = true,
+                "--older-than" => o.older_than = Some(crate::util::parse_duration(&value(flag)?)?),
+                "--project" => o.project = Some(value(flag)?),
+                "--label" => o.labels.push(value(flag)?),
+                other => {
+                    return Err(Error::usage(format!("prune does not take '{other}'"))
+                        .hint("prune takes --older-than D, --project P, --include-persistent, --volumes"));
+                }
+            }
+        }
+        Ok(o)
+    }
 }
 
 /// What the plan saw of a candidate; a removal only goes ahead when it still matches.
@@ -64,7 +97,7 @@ impl Fingerprint {
 }
 
 /// One container the plan will remove.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PruneItem {
     pub sandbox: Sandbox,
     /// Writable layer size, the space its removal frees.
@@ -101,7 +134,7 @@ impl KeepReason {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PrunePlan {
     pub remove: Vec<PruneItem>,
     pub kept: Vec<(Sandbox, KeepReason)>,
@@ -341,23 +374,23 @@ pub async fn execute(
     opts: &PruneOptions,
     progress: &mut (dyn FnMut(&PruneItem, &PruneOutcome) + Send),
 ) -> PruneReport {
-    let jobs = plan
-        .remove
-        .iter()
-        .map(|item| (fleet.engine(&item.sandbox.engine).cloned(), item));
-    let mut stream = futures::stream::iter(jobs)
-        .map(|(engine, item)| async move {
-            let outcome = match engine {
-                Some(engine) => remove_one(&engine, item, opts).await,
+    // Indices, not references, go through the stream: the future stays `Send` in spawned tasks.
+    let items = &plan.remove;
+    let mut stream = futures::stream::iter(0..items.len())
+        .map(move |i| async move {
+            let item = &items[i];
+            let outcome = match fleet.engine(&item.sandbox.engine) {
+                Some(engine) => remove_one(engine, item, opts).await,
                 None => PruneOutcome::Failed {
                     error: format!("engine {} is not connected", item.sandbox.engine),
                 },
             };
-            (item, outcome)
+            (i, outcome)
         })
         .buffer_unordered(CONCURRENCY);
     let mut report = PruneReport::default();
-    while let Some((item, outcome)) = stream.next().await {
+    while let Some((i, outcome)) = stream.next().await {
+        let item = &items[i];
         progress(item, &outcome);
         match outcome {
             PruneOutcome::Removed { bytes } => {
@@ -553,6 +586,20 @@ mod tests {
         assert_eq!(names(&select(&all, &by_label("team=x"), 1000)), vec!["tagged"]);
         assert_eq!(names(&select(&all, &by_label("team"), 1000)), vec!["tagged"]);
         assert!(select(&all, &by_label("team=y"), 1000).remove.is_empty());
+    }
+
+    #[test]
+    fn options_from_words() {
+        let o = PruneOptions::from_words(&["--older-than", "2h", "--project=p", "--volumes", "--include-persistent"])
+            .unwrap();
+        assert_eq!(o.older_than, Some(Duration::from_secs(7200)));
+        assert_eq!(o.project.as_deref(), Some("p"));
+        assert!(o.volumes && o.include_persistent);
+        assert_eq!(PruneOptions::from_words(&[]).unwrap(), PruneOptions::default());
+        let e = PruneOptions::from_words(&["--force"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(PruneOptions::from_words(&["--project"]).is_err());
+        assert!(PruneOptions::from_words(&["--older-than", "soon"]).is_err());
     }
 
     #[test]

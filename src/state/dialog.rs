@@ -99,4 +99,8 @@ pub enum Dialog {
     Confirm(Confirm),
     Create(CreateDialog),
     Run(RunDialog),
+    /// Fan-out results (issue 5), filled in as each sandbox finishes.
+    Fanout(crate::procview::FanoutView),
+    /// Prune preview, progress and summary (issue 6).
+    Prune(crate::views::prune::PruneView),
 }

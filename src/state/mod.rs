@@ -231,6 +231,8 @@ pub struct State {
     /// Help overlay scroll.
     pub help_scroll: u16,
     pub dialog: Option<Dialog>,
+    /// Progress panel of a lifecycle action on several sandboxes; not modal (issue 6).
+    pub bulk: Option<crate::views::bulk::BulkView>,
     pub message: Option<Message>,
     pub progress: Option<String>,
     pub engines: Vec<EngineStatus>,
@@ -252,6 +254,8 @@ pub struct State {
     /// Wall clock (unix seconds), updated by the tick; drawing uses it for uptimes.
     pub now: i64,
     pub dirty: bool,
+    /// `view` needs a re-sort (set by stats under a CPU/memory sort; applied once per batch).
+    pub view_stale: bool,
     pub quit: bool,
     /// Requests for the workers, sent by the run loop.
     pub outbox: Vec<Action>,
@@ -262,6 +266,8 @@ pub struct State {
     pub sent_inspect: Option<RowKey>,
     /// Open interactive sessions (the Sessions tab).
     pub sessions: crate::emulator::tabs::SessionTabs,
+    /// Processes tab and fan-out (issue 5).
+    pub procs: crate::procview::wire::ProcsUi,
 }
 
 impl State {
@@ -280,6 +286,7 @@ impl State {
             focus: Pane::Table,
             tab: Tab::Logs,
             zoom: false,
+            bulk: None,
             split: 45,
             help: false,
             help_scroll: 0,
@@ -299,6 +306,7 @@ impl State {
             area: Rect::new(0, 0, 80, 24),
             now: 0,
             dirty: true,
+            view_stale: false,
             quit: false,
             outbox: Vec::new(),
             effects: Vec::new(),
@@ -306,6 +314,7 @@ impl State {
             sent_follow: None,
             sent_inspect: None,
             sessions: Default::default(),
+            procs: Default::default(),
         }
     }
 
@@ -364,6 +373,7 @@ impl State {
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
         self.clamp_offset();
         self.dirty = true;
+        self.view_stale = false;
     }
 
     pub fn selected_key(&self) -> Option<&RowKey> {
@@ -442,6 +452,9 @@ impl State {
 
     /// After every change: tell the workers what is now watched, followed and inspected.
     pub fn sync(&mut self) {
+        if self.view_stale {
+            self.refresh_view();
+        }
         if self.view.is_empty() && self.sent_follow.is_none() && self.sent_watch.is_empty() {
             return;
         }
@@ -464,6 +477,7 @@ impl State {
             self.sent_inspect = Some(k.clone());
             self.outbox.push(Action::Inspect(k));
         }
+        crate::procview::wire::sync(self);
     }
 }
 

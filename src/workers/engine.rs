@@ -12,9 +12,11 @@ use tokio::task::JoinHandle;
 use crate::app::msg::{Action, Msg, RowKey, Target, Verb};
 use crate::config::Config;
 use crate::engine::containers::ListQuery;
-use crate::engine::{ContainerState, Engine, EngineTarget, ExecSpec, LogsQuery, StatsSample};
+use crate::engine::{Engine, EngineTarget, ExecSpec, LogsQuery, StatsSample};
 use crate::sandbox::create::{self, CreateProgress};
-use crate::sandbox::{Sandbox, labels};
+use crate::sandbox::fleet::Target as SbTarget;
+use crate::sandbox::{Fleet, Sandbox, bulk, labels, prune};
+use crate::views::bulk::BulkStatus;
 
 /// Lifecycle actions run at once per engine.
 pub const CONCURRENCY: usize = 8;
@@ -37,6 +39,8 @@ pub struct EngineWorker {
     log_task: Option<JoinHandle<()>>,
     stats_tx: UnboundedSender<(String, StatsSample)>,
     stats_rx: UnboundedReceiver<(String, StatsSample)>,
+    /// Processes tab and fan-out (issue 5).
+    procs: super::procs::ProcWorker,
 }
 
 /// Why the connected loop ended.
@@ -69,6 +73,7 @@ impl EngineWorker {
             log_task: None,
             stats_tx,
             stats_rx,
+            procs: Default::default(),
         }
     }
 
@@ -369,6 +374,40 @@ impl EngineWorker {
             Action::Lifecycle { verb, targets } => {
                 tokio::spawn(lifecycle(engine.clone(), verb, targets, self.msgs.clone()));
             }
+            Action::PrunePlan(opts) => {
+                let engine = engine.clone();
+                let msgs = self.msgs.clone();
+                tokio::spawn(async move {
+                    let name = engine.name.clone();
+                    let fleet = Fleet::from_engines(vec![engine]);
+                    let _ = msgs.send(match prune::plan(&fleet, &opts).await {
+                        Ok(plan) => Msg::PrunePlanned { engine: name, plan },
+                        Err(e) => Msg::PrunePlanFailed {
+                            engine: name,
+                            error: e.message,
+                        },
+                    });
+                });
+            }
+            Action::PruneRun { plan, opts } => {
+                let engine = engine.clone();
+                let msgs = self.msgs.clone();
+                tokio::spawn(async move {
+                    let name = engine.name.clone();
+                    let fleet = Fleet::from_engines(vec![engine]);
+                    let m = msgs.clone();
+                    let n = name.clone();
+                    prune::execute(&fleet, &plan, &opts, &mut move |item, outcome| {
+                        let _ = m.send(Msg::PruneItem {
+                            engine: n.clone(),
+                            id: item.sandbox.id.clone(),
+                            outcome: outcome.clone(),
+                        });
+                    })
+                    .await;
+                    let _ = msgs.send(Msg::PruneDone { engine: name });
+                });
+            }
             Action::Run { targets, command } => {
                 tokio::spawn(run_command(engine.clone(), targets, command, self.msgs.clone()));
             }
@@ -444,42 +483,94 @@ impl EngineWorker {
                     }
                 });
             }
+            Action::Procs(a) => self.procs.on_action(engine, a, &self.msgs),
         }
         Ok(())
     }
 }
 
 /// Apply a verb to each target, at most [`CONCURRENCY`] at once, with progress and a summary.
+/// Stop/start/restart/destroy with [`crate::sandbox::bulk`]: bounded concurrency, a
+/// [`Msg::BulkItem`] per target as it starts and finishes, [`Msg::BulkDone`] at the end, and a
+/// summary on the message line that names each failure and why.
 async fn lifecycle(engine: Engine, verb: Verb, targets: Vec<Target>, msgs: UnboundedSender<Msg>) {
     let total = targets.len();
-    let mut done = 0;
+    let name = engine.name.clone();
+    let bverb = match verb {
+        Verb::Stop => bulk::Verb::Stop,
+        Verb::Start => bulk::Verb::Start,
+        Verb::Restart => bulk::Verb::Restart,
+        // The user confirmed destroying: running ones are killed first.
+        Verb::Destroy => bulk::Verb::Remove {
+            force: true,
+            volumes: false,
+        },
+    };
+    // Fresh state of every target in one listing (start unpauses a paused one, and so on).
+    let q = ListQuery {
+        all: true,
+        ids: targets.iter().map(|t| t.key.id.clone()).collect(),
+        ..Default::default()
+    };
+    let listed = match engine.list(&q).await {
+        Ok(l) => l,
+        Err(e) => {
+            for t in &targets {
+                let _ = msgs.send(Msg::BulkItem {
+                    engine: name.clone(),
+                    id: t.key.id.clone(),
+                    status: BulkStatus::Failed(e.message.clone()),
+                });
+            }
+            let _ = msgs.send(Msg::BulkDone { engine: name });
+            let _ = msgs.send(Msg::Error(format!("{}: {}", verb.as_str(), e.message)));
+            return;
+        }
+    };
     let mut failed: Vec<String> = Vec::new();
-    let mut results = futures::stream::iter(targets.into_iter().map(|t| {
-        let e = engine.clone();
-        async move {
-            let r = match verb {
-                Verb::Stop => e.stop(&t.key.id, 10).await,
-                Verb::Start => match e.inspect(&t.key.id).await {
-                    Ok(d) if d.state == ContainerState::Paused => e.unpause(&t.key.id).await,
-                    Ok(_) => e.start(&t.key.id).await,
-                    Err(err) => Err(err),
-                },
-                Verb::Restart => e.restart(&t.key.id, 10).await,
-                Verb::Destroy => e.remove(&t.key.id, true, false).await,
-            };
-            (t, r)
-        }
-    }))
-    .buffer_unordered(CONCURRENCY);
-    while let Some((t, r)) = results.next().await {
-        done += 1;
-        if let Err(e) = r {
-            failed.push(format!("{}: {}", t.name, e.message));
-        }
-        if total > 1 {
-            let _ = msgs.send(Msg::Progress(Some(format!("{} {done}/{total}…", verb.as_str()))));
+    let mut found = Vec::new();
+    for t in &targets {
+        match listed.iter().find(|c| c.id == t.key.id) {
+            Some(c) => found.push(SbTarget {
+                engine: engine.clone(),
+                sandbox: Sandbox::from_summary(c),
+            }),
+            None => {
+                failed.push(format!("{}: no longer exists", t.name));
+                let _ = msgs.send(Msg::BulkItem {
+                    engine: name.clone(),
+                    id: t.key.id.clone(),
+                    status: BulkStatus::Failed("no longer exists".into()),
+                });
+            }
         }
     }
+    let mut done = 0;
+    let report = bulk::run(&found, bverb, &mut |p| {
+        let (id, status) = match p {
+            bulk::Progress::Started(s) => (s.id.clone(), BulkStatus::Working),
+            bulk::Progress::Finished(s, r, _) => {
+                done += 1;
+                if total > 1 {
+                    let _ = msgs.send(Msg::Progress(Some(format!("{} {done}/{total}…", verb.as_str()))));
+                }
+                let st = match r {
+                    Ok(bulk::Done::Ok) => BulkStatus::Done(None),
+                    Ok(bulk::Done::Unchanged(why)) => BulkStatus::Done(Some(why.clone())),
+                    Err(e) => BulkStatus::Failed(e.message.clone()),
+                };
+                (s.id.clone(), st)
+            }
+        };
+        let _ = msgs.send(Msg::BulkItem {
+            engine: name.clone(),
+            id,
+            status,
+        });
+    })
+    .await;
+    failed.extend(report.failed.iter().map(|(s, e)| format!("{}: {}", s.name, e.message)));
+    let _ = msgs.send(Msg::BulkDone { engine: name });
     let _ = msgs.send(Msg::Progress(None));
     if failed.is_empty() {
         let what = if total == 1 {

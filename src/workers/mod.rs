@@ -7,6 +7,7 @@
 //! asked for.
 
 pub mod engine;
+pub mod procs;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -134,6 +135,40 @@ pub async fn route(
                     send(&workers, &engine, Action::Lifecycle { verb, targets: ts });
                 }
             }
+            Action::PrunePlan(opts) => {
+                for (_, tx) in &workers {
+                    let _ = tx.send(Action::PrunePlan(opts.clone()));
+                }
+            }
+            Action::PruneRun { plan, opts } => {
+                let mut by: BTreeMap<String, crate::sandbox::prune::PrunePlan> = BTreeMap::new();
+                for item in plan.remove {
+                    by.entry(item.sandbox.engine.clone()).or_default().remove.push(item);
+                }
+                for (engine, part) in by {
+                    if workers.iter().any(|(n, _)| *n == engine) {
+                        send(
+                            &workers,
+                            &engine,
+                            Action::PruneRun {
+                                plan: part,
+                                opts: opts.clone(),
+                            },
+                        );
+                    } else {
+                        for item in &part.remove {
+                            let _ = msgs.send(Msg::PruneItem {
+                                engine: engine.clone(),
+                                id: item.sandbox.id.clone(),
+                                outcome: crate::sandbox::prune::PruneOutcome::Failed {
+                                    error: format!("engine {engine} is not connected"),
+                                },
+                            });
+                        }
+                        let _ = msgs.send(Msg::PruneDone { engine });
+                    }
+                }
+            }
             Action::Run { targets, command } => {
                 for (engine, ts) in group(targets) {
                     send(
@@ -173,6 +208,12 @@ pub async fn route(
                 );
             }
             Action::Quit => {}
+            Action::Procs(pa) => {
+                let names: Vec<String> = workers.iter().map(|(n, _)| n.clone()).collect();
+                for (engine, a) in pa.route(&names) {
+                    send(&workers, &engine, Action::Procs(a));
+                }
+            }
             Action::AddHost(url) => {
                 if workers.iter().any(|(_, tx)| tx.is_closed()) {
                     workers.retain(|(_, tx)| !tx.is_closed());
