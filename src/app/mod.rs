@@ -114,6 +114,8 @@ where
         state.now = unix_now();
     }
     state.sync();
+    // Sessions wake the loop when their screen changed; the redraw goes through FRAME_MIN.
+    let session_waker = state.sessions.waker.clone();
     loop {
         for a in state.outbox.drain(..) {
             // A closed channel means the workers are gone; the UI keeps working without them.
@@ -167,6 +169,7 @@ where
                 None => msgs_open = false,
             },
             _ = tick.tick() => handlers::on_tick(state, unix_now()),
+            _ = session_waker.notified() => state.dirty = true,
             _ = sleep => {}
         }
         state.sync();

@@ -532,7 +532,35 @@ impl EngineWorker {
                     }
                 });
             }
-            Action::AddHost(_) => {}
+            Action::AddHost(_) | Action::Quit => {}
+            Action::OpenSession {
+                target,
+                profile,
+                cols,
+                rows,
+                waker,
+            } => {
+                let engine = engine.clone();
+                let config = self.config.clone();
+                let msgs = self.msgs.clone();
+                tokio::spawn(async move {
+                    let id = &target.key.id;
+                    let shell = crate::emulator::shell_for(&engine, id, profile.as_deref(), &config).await;
+                    match crate::emulator::Session::open(&engine, id, shell, cols, rows, waker.0).await {
+                        Ok(session) => {
+                            let _ = msgs.send(Msg::SessionOpened {
+                                key: target.key,
+                                name: target.name,
+                                session: Arc::new(session),
+                            });
+                        }
+                        Err(e) => {
+                            let _ = msgs.send(Msg::SessionFailed(target.key));
+                            let _ = msgs.send(Msg::Error(format!("session in {} failed: {}", target.name, e.message)));
+                        }
+                    }
+                });
+            }
             Action::Procs(a) => self.procs.on_action(engine, a, &self.msgs),
         }
         Ok(())
