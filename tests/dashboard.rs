@@ -859,3 +859,25 @@ fn identical_stats_do_not_redraw() {
     on_msg(&mut s, Msg::Stats { key: k, sample: busier });
     assert!(s.dirty);
 }
+
+#[test]
+fn log_lines_redraw_only_when_the_logs_tab_shows() {
+    let (mut s, rows) = fixture();
+    let k = key_of(&rows[0]);
+    let line = |n: u32| Msg::Log {
+        key: k.clone(),
+        chunk: LogChunk {
+            stream: StreamKind::Stdout,
+            data: format!("line {n}\n").into(),
+        },
+    };
+    drive(&mut s, vec![]);
+    on_msg(&mut s, line(1));
+    assert!(s.dirty, "the Logs tab is showing");
+    drive(&mut s, vec![key(']'), key(']'), key(']')]);
+    assert_eq!(s.tab, Tab::Inspect);
+    assert!(!s.dirty);
+    on_msg(&mut s, line(2));
+    assert!(!s.dirty, "a hidden log costs no frame");
+    assert_eq!(s.logs.len(), 2, "but the line is kept");
+}

@@ -797,7 +797,11 @@ pub fn on_msg(s: &mut State, m: Msg) {
         Msg::Log { key, chunk } => {
             if s.logs_key.as_ref() == Some(&key) {
                 logwire::push(s, &chunk);
-                s.dirty = true;
+                // Only the Logs tab shows it (and only when the detail area is on screen).
+                let a = crate::views::layout(s.area, s);
+                if s.tab == Tab::Logs && a.detail.height > 0 {
+                    s.dirty = true;
+                }
             }
         }
         Msg::LogEnded { key, error } => {
