@@ -107,6 +107,25 @@ fn sanitise(c: &mut Criterion) {
     g.finish();
 }
 
+/// Opening a log tab: the engine sends the tail (config `[logs] tail`, default 1000 lines);
+/// ingest it into a fresh pane and draw the first frame.
+fn open_tail(c: &mut Criterion) {
+    let chunks = engine_chunks(1000);
+    let theme = LogTheme::default();
+    let area = Rect::new(0, 0, 200, 50);
+    c.bench_function("open: ingest 1000-line tail + first draw", |b| {
+        b.iter(|| {
+            let mut p = LogPane::new(10_000);
+            for ch in &chunks {
+                p.push(StreamKind::Stdout, ch);
+            }
+            let mut buf = Buffer::empty(area);
+            LogView::new(&p, &theme).render(area, &mut buf);
+            black_box(buf)
+        })
+    });
+}
+
 fn render(c: &mut Criterion) {
     let mut p = full_pane();
     p.set_search("error");
@@ -129,5 +148,5 @@ fn render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, ingest, search, sanitise, render);
+criterion_group!(benches, ingest, search, sanitise, open_tail, render);
 criterion_main!(benches);

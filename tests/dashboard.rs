@@ -710,3 +710,152 @@ fn worker_messages_update_rows_and_quit() {
     on_msg(&mut s, Msg::Quit);
     assert!(s.quit);
 }
+
+#[test]
+fn logs_tab_keys_search_filter_save_and_resume() {
+    let (mut s, rows) = fixture();
+    let k = key_of(&rows[0]);
+    on_msg(&mut s, Msg::LogReset(k.clone()));
+    for (i, line) in ["boot ok", "error: disk full", "retrying", "error: disk still full"]
+        .iter()
+        .enumerate()
+    {
+        on_msg(
+            &mut s,
+            Msg::Log {
+                key: k.clone(),
+                chunk: LogChunk {
+                    stream: StreamKind::Stdout,
+                    data: format!("2027-01-15T08:00:0{i}.000000000Z {line}\n").into(),
+                },
+            },
+        );
+    }
+    // Tab focuses the detail pane; / there searches the log, not the table.
+    let mut ev = vec![code(KeyCode::Tab), key('/')];
+    ev.extend(text("error"));
+    ev.push(code(KeyCode::Enter));
+    drive(&mut s, ev);
+    assert_eq!(s.filter, "", "the table filter is untouched");
+    assert_eq!(s.logs.search_query(), Some("error"));
+    assert_eq!(s.logs.match_count(), 2);
+    drive(&mut s, vec![key('f')]);
+    assert!(s.logs.filter_active());
+    assert_eq!(s.logs.view_len(), 2, "filter mode shows only matching lines");
+    let screen = render(&mut s, W, H);
+    assert!(
+        screen.contains("error: disk full") && !screen.contains("retrying"),
+        "{screen}"
+    );
+    drive(&mut s, vec![key('t')]);
+    assert!(s.logs.show_timestamps());
+    // Save (the dialog proposes a name; the path is typed over it).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.log");
+    let mut ev = vec![
+        key('S'),
+        Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    ];
+    ev.extend(text(path.to_str().unwrap()));
+    ev.push(code(KeyCode::Enter));
+    drive(&mut s, ev);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(saved.lines().count(), 2, "{saved}");
+    assert!(
+        saved.contains("2027-01-15T08:00:01"),
+        "timestamps shown are saved: {saved}"
+    );
+    // Esc clears the search first, then leaves the pane.
+    drive(&mut s, vec![code(KeyCode::Esc)]);
+    assert_eq!(s.logs.search_query(), None);
+    assert_eq!(s.focus, Pane::Detail);
+    // A cut follow resumes from the newest line's second.
+    let acts = {
+        on_msg(&mut s, Msg::LogResume(k.clone()));
+        drive(&mut s, vec![])
+    };
+    let Some(Action::ResumeLogs { key: rk, since }) = acts.iter().find(|a| matches!(a, Action::ResumeLogs { .. }))
+    else {
+        panic!("no resume: {acts:?}")
+    };
+    assert_eq!(rk, &k);
+    let newest = chrono::DateTime::parse_from_rfc3339("2027-01-15T08:00:03Z")
+        .unwrap()
+        .timestamp();
+    assert_eq!(*since, Some(newest));
+    // The lines sent again after a resume are not shown twice.
+    on_msg(
+        &mut s,
+        Msg::Log {
+            key: k.clone(),
+            chunk: LogChunk {
+                stream: StreamKind::Stdout,
+                data:
+                    "2027-01-15T08:00:03.000000000Z error: disk still full\n2027-01-15T08:00:04.000000000Z recovered\n"
+                        .into(),
+            },
+        },
+    );
+    assert_eq!(s.logs.len(), 5);
+}
+
+#[test]
+fn tiny_terminals_draw_every_pane_and_dialog_without_panic() {
+    for (w, h) in [(1, 1), (2, 3), (10, 4), (20, 6), (40, 8)] {
+        let (mut s, rows) = fixture();
+        s.area = ratatui::layout::Rect::new(0, 0, w, h);
+        on_msg(
+            &mut s,
+            Msg::Details {
+                key: key_of(&rows[0]),
+                details: Box::new(details(&rows[0])),
+            },
+        );
+        on_msg(
+            &mut s,
+            Msg::EngineDown {
+                engine: "podman".into(),
+                error: "gone".into(),
+                retry_secs: 2,
+            },
+        );
+        for tab in Tab::ALL {
+            s.tab = tab;
+            render(&mut s, w, h);
+        }
+        for ev in [
+            vec![key('d')],
+            vec![key('c'), code(KeyCode::Tab)],
+            vec![key('x')],
+            vec![key('?')],
+        ] {
+            s.dialog = None;
+            s.help = false;
+            drive(&mut s, ev);
+            render(&mut s, w, h);
+        }
+        s.dialog = None;
+        s.help = false;
+        drive(&mut s, vec![key(':')]);
+        render(&mut s, w, h);
+        drive(&mut s, vec![code(KeyCode::Esc), code(KeyCode::Tab), key('S')]);
+        render(&mut s, w, h);
+        drive(&mut s, vec![code(KeyCode::Esc), key('z')]);
+        render(&mut s, w, h);
+    }
+}
+
+#[test]
+fn identical_stats_do_not_redraw() {
+    let (mut s, rows) = fixture();
+    let k = key_of(&rows[0]);
+    let sample = s.rows[&k].stats.unwrap();
+    drive(&mut s, vec![]);
+    assert!(!s.dirty);
+    on_msg(&mut s, Msg::Stats { key: k.clone(), sample });
+    assert!(!s.dirty, "the same numbers: nothing to redraw");
+    let mut busier = sample;
+    busier.cpu_percent += 1.0;
+    on_msg(&mut s, Msg::Stats { key: k, sample: busier });
+    assert!(s.dirty);
+}

@@ -1,8 +1,13 @@
-//! End to end: the real `boxdeck` binary in a pseudo-terminal against the real Docker engine.
+//! End to end: the real `boxdeck` binary in a pseudo-terminal against the real engines.
 //!
-//! A sandbox made by this test prints a marker line in a loop. The dashboard, filtered to that
-//! sandbox, must show it in the table and its marker line in the Logs tab; `s` must stop it on
-//! the engine (checked with `Engine::inspect`); `q` must quit with the terminal restored.
+//! - A sandbox made by the test prints a marker line in a loop. The dashboard, filtered to the
+//!   test's own rows, must show it in the table and its marker in the Logs tab; `s` must stop
+//!   it on the engine (checked with `Engine::inspect`); the create dialog must create a sandbox
+//!   and `d` + `y` destroy it; `q` quits with the terminal restored.
+//! - An engine that goes away (a socket proxy in front of Docker is cut) shows a banner; when
+//!   it comes back the table and the log follow resume by themselves.
+//! - Docker and Podman at once (the second added with `:host URL`): both engines' rows, the
+//!   engine column; SIGTERM restores the terminal.
 
 mod common;
 
@@ -15,16 +20,66 @@ use std::time::{Duration, Instant};
 
 use boxdeck::engine::ContainerState;
 use common::{RunId, TEST_IMAGE};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 const ROWS: u16 = 40;
 const COLS: u16 = 160;
 
-struct Screen {
+/// The dashboard running in a pty, its screen parsed by vt100.
+struct Dash {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    _master: Box<dyn MasterPty + Send>,
 }
 
-impl Screen {
+impl Dash {
+    fn spawn(rid: &RunId, urls: &[&str]) -> Dash {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
+        cmd.env("BOXDECK_CONFIG", &rid.config);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("DOCKER_HOST");
+        cmd.env_remove("DOCKER_CONTEXT");
+        for u in urls {
+            cmd.args(["--host", u]);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let p2 = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p2.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Dash {
+            child,
+            writer,
+            parser,
+            _master: pair.master,
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
     fn contents(&self) -> String {
         self.parser.lock().unwrap().screen().contents()
     }
@@ -42,107 +97,199 @@ impl Screen {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+
+    /// Type a table filter and keep it.
+    fn filter(&mut self, text: &str) {
+        self.send(b"/");
+        std::thread::sleep(Duration::from_millis(150));
+        self.send(text.as_bytes());
+        self.send(b"\r");
+    }
+
+    /// Wait for the process to end; returns whether it exited 0.
+    fn wait_exit(&mut self, within: Duration) -> bool {
+        let end = Instant::now() + within;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                // Let the reader thread take the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return s.success();
+            }
+            if Instant::now() > end {
+                let _ = self.child.kill();
+                panic!("the dashboard did not exit");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn assert_restored(&self) {
+        let p = self.parser.lock().unwrap();
+        assert!(!p.screen().alternate_screen(), "the terminal left the alternate screen");
+        assert!(!p.screen().hide_cursor(), "the cursor is shown again");
+    }
+}
+
+impl Drop for Dash {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+/// Removes a sandbox the dashboard created (it carries no test-run label) if it is left over.
+struct RemoveByName(String, String);
+
+impl Drop for RemoveByName {
+    fn drop(&mut self) {
+        let (url, name) = (self.0.clone(), self.1.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let t = boxdeck::engine::EngineTarget::new(url, boxdeck::engine::HostSource::Flag);
+                if let Ok(e) = boxdeck::engine::Engine::connect(&t).await {
+                    let _ = e.remove(&name, true, true).await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+fn marker_profile(rid: &RunId, profile: &str, script: &str) {
+    let mut cfg = std::fs::read_to_string(&rid.config).unwrap();
+    cfg.push_str(&format!(
+        "[profiles.{profile}]\nimage = \"{TEST_IMAGE}\"\ncommand = [\"sh\", \"-c\", \"{script}\"]\n"
+    ));
+    std::fs::write(&rid.config, cfg).unwrap();
 }
 
 #[test]
-fn table_logs_and_stop_against_docker() {
+fn table_logs_stop_create_destroy_against_docker() {
     let Some(docker) = common::docker() else { return };
     let rid = RunId::new(std::slice::from_ref(&docker));
     let marker = format!("MARK-{}", rid.id);
-    // A profile whose command prints the marker forever.
-    let mut cfg = std::fs::read_to_string(&rid.config).unwrap();
-    cfg.push_str(&format!(
-        "[profiles.marker]\nimage = \"{TEST_IMAGE}\"\ncommand = [\"sh\", \"-c\", \"while true; do echo {marker}; sleep 0.3; done\"]\n"
-    ));
-    std::fs::write(&rid.config, cfg).unwrap();
+    marker_profile(
+        &rid,
+        "marker",
+        &format!("while true; do echo {marker}; sleep 0.3; done"),
+    );
     let name = rid.create(&docker.url, &rid.name("dash"), &["--profile", "marker"]);
+    let made = rid.name("made");
+    let _cleanup = RemoveByName(docker.url.clone(), made.clone());
+    let rt = common::rt();
+    let engine = rt.block_on(docker.connect());
 
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
-    cmd.env("BOXDECK_CONFIG", &rid.config);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("DOCKER_HOST");
-    cmd.env_remove("DOCKER_CONTEXT");
-    cmd.args(["--host", &docker.url]);
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-    let p2 = parser.clone();
-    let reader_thread = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => p2.lock().unwrap().process(&buf[..n]),
-            }
-        }
-    });
-    let screen = Screen { parser };
-    let mut send = |bytes: &[u8]| {
-        writer.write_all(bytes).unwrap();
-        writer.flush().unwrap();
-    };
-
-    screen.wait_for("the table", Duration::from_secs(20), |c| {
+    let mut d = Dash::spawn(&rid, &[&docker.url]);
+    d.wait_for("the table", Duration::from_secs(20), |c| {
         c.contains("NAME") && c.contains("● docker")
     });
-    // Other helpers' sandboxes share the engine: filter to ours.
-    send(b"/");
-    std::thread::sleep(Duration::from_millis(200));
-    send(name.as_bytes());
-    send(b"\r");
-    let c = screen.wait_for("our sandbox alone in the table", Duration::from_secs(20), |c| {
+    // Other helpers' sandboxes share the engine: filter to this test's rows.
+    d.filter(&rid.id);
+    let c = d.wait_for("our sandbox alone in the table", Duration::from_secs(20), |c| {
         c.contains(&name) && c.contains("Sandboxes 1/")
     });
     assert!(c.contains("running"), "the row shows its state:\n{c}");
-    screen.wait_for("the marker line in the Logs tab", Duration::from_secs(20), |c| {
+    d.wait_for("the marker line in the Logs tab", Duration::from_secs(20), |c| {
         c.contains(&marker)
     });
 
-    send(b"s");
-    let rt = common::rt();
-    let engine = rt.block_on(docker.connect());
+    d.send(b"s");
     let end = Instant::now() + Duration::from_secs(30);
     loop {
-        let d = rt.block_on(engine.inspect(&name)).unwrap();
-        if d.state == ContainerState::Exited {
+        let st = rt.block_on(engine.inspect(&name)).unwrap().state;
+        if st == ContainerState::Exited {
             break;
         }
-        assert!(Instant::now() < end, "the sandbox was not stopped: {:?}", d.state);
+        assert!(Instant::now() < end, "the sandbox was not stopped: {st:?}");
         std::thread::sleep(Duration::from_millis(200));
     }
-    screen.wait_for("the stopped state in the table", Duration::from_secs(20), |c| {
+    d.wait_for("the stopped state in the table", Duration::from_secs(20), |c| {
         c.contains("exited")
     });
 
-    send(b"q");
-    let end = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > end {
-            let _ = child.kill();
-            panic!("the dashboard did not quit on q");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "exit status {status:?}");
-    drop(pair.master);
-    let _ = reader_thread.join();
-    let p = screen.parser.lock().unwrap();
-    assert!(!p.screen().alternate_screen(), "the terminal left the alternate screen");
-    assert!(!p.screen().hide_cursor(), "the cursor is shown again");
+    // Create from the dialog: c, Tab to the name, type it, Enter.
+    d.send(b"c");
+    d.wait_for("the create dialog", Duration::from_secs(5), |c| {
+        c.contains("Create a sandbox")
+    });
+    d.send(b"\t");
+    d.send(made.as_bytes());
+    d.send(b"\r");
+    d.wait_for("the created sandbox in the table", Duration::from_secs(30), |c| {
+        c.contains(&made) && c.contains("Sandboxes 2/")
+    });
+    let st = rt.block_on(engine.inspect(&made)).unwrap();
+    assert_eq!(st.state, ContainerState::Running);
+    assert_eq!(st.labels.get("pocketdock.managed").map(String::as_str), Some("true"));
+
+    // Destroy it: select it (second by name), d asks, y confirms.
+    d.send(b"j");
+    d.send(b"d");
+    d.wait_for("the confirm dialog", Duration::from_secs(5), |c| {
+        c.contains("Destroy") && c.contains(&made)
+    });
+    d.send(b"y");
+    let end = Instant::now() + Duration::from_secs(30);
+    while rt.block_on(engine.inspect(&made)).is_ok() {
+        assert!(Instant::now() < end, "the sandbox was not destroyed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    d.wait_for("the row gone", Duration::from_secs(20), |c| {
+        !c.contains(&made) && c.contains("Sandboxes 1/")
+    });
+    assert!(
+        rt.block_on(engine.inspect(&name)).is_ok(),
+        "the other sandbox is untouched"
+    );
+
+    d.send(b"q");
+    assert!(d.wait_exit(Duration::from_secs(10)), "q exits 0");
+    d.assert_restored();
+}
+
+#[test]
+fn both_engines_at_once_and_sigterm_restores_the_terminal() {
+    let engines = common::engines();
+    if engines.len() < 2 {
+        return;
+    }
+    let rid = RunId::new(&engines);
+    let mut names = Vec::new();
+    for e in &engines {
+        names.push(rid.create(&e.url, &rid.name(e.kind), &[]));
+    }
+    // Start on the first engine; add the second from the palette (`:host URL`).
+    let mut d = Dash::spawn(&rid, &[&engines[0].url]);
+    d.wait_for("the first engine up", Duration::from_secs(20), |c| {
+        c.contains("● docker")
+    });
+    d.send(b":");
+    std::thread::sleep(Duration::from_millis(150));
+    d.send(format!("host {}\r", engines[1].url).as_bytes());
+    d.wait_for("both engines up", Duration::from_secs(20), |c| {
+        c.contains("● docker") && c.contains("● podman")
+    });
+    d.filter(&rid.id);
+    let c = d.wait_for("both sandboxes", Duration::from_secs(20), |c| {
+        names.iter().all(|n| c.contains(n.as_str())) && c.contains("Sandboxes 2/")
+    });
+    for (n, e) in names.iter().zip(&engines) {
+        let line = c.lines().find(|l| l.contains(n.as_str())).unwrap();
+        assert!(line.contains(e.kind), "the engine column names {}: {line}", e.kind);
+    }
+    unsafe {
+        libc::kill(d.child.process_id().unwrap() as i32, libc::SIGTERM);
+    }
+    assert!(
+        d.wait_exit(Duration::from_secs(10)),
+        "SIGTERM ends the dashboard cleanly"
+    );
+    d.assert_restored();
 }
 
 /// A unix-socket forwarder in front of the real Docker socket, so a test can make the engine
@@ -243,71 +390,65 @@ fn engine_that_goes_away_shows_a_banner_and_resumes() {
     let mut proxy = Proxy::start(&sock, &upstream);
     let url = format!("unix://{}", sock.display());
 
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
-    cmd.env("BOXDECK_CONFIG", &rid.config);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("DOCKER_HOST");
-    cmd.args(["--host", &url]);
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-    let p2 = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            p2.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let screen = Screen { parser };
-    let mut send = |bytes: &[u8]| {
-        writer.write_all(bytes).unwrap();
-        writer.flush().unwrap();
-    };
-    screen.wait_for("the table", Duration::from_secs(20), |c| c.contains("● docker"));
-    send(b"/");
-    std::thread::sleep(Duration::from_millis(200));
-    send(name.as_bytes());
-    send(b"\r");
-    let before = screen.wait_for("the counter in the logs", Duration::from_secs(20), |c| {
+    let mut d = Dash::spawn(&rid, &[&url]);
+    d.wait_for("the table", Duration::from_secs(20), |c| c.contains("● docker"));
+    d.filter(&name);
+    let before = d.wait_for("the counter in the logs", Duration::from_secs(20), |c| {
         c.contains("Sandboxes 1/") && max_mark(c, &marker) >= 3
     });
     let seen = max_mark(&before, &marker);
 
     proxy.stop();
-    let c = screen.wait_for("the disconnected banner", Duration::from_secs(20), |c| {
+    let c = d.wait_for("the disconnected banner", Duration::from_secs(20), |c| {
         c.contains("disconnected")
     });
     assert!(c.contains("✗ docker"), "the status line shows the engine down:\n{c}");
     assert!(c.contains(&name), "rows stay on screen while the engine is away:\n{c}");
 
     let _proxy = Proxy::start(&sock, &upstream);
-    let c = screen.wait_for("the engine back and the follow resumed", Duration::from_secs(40), |c| {
+    let c = d.wait_for("the engine back and the follow resumed", Duration::from_secs(40), |c| {
         !c.contains("disconnected") && c.contains("● docker") && max_mark(c, &marker) > seen + 5
     });
     assert!(c.contains(&name), "{c}");
 
-    send(b"q");
-    let end = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            assert!(s.success(), "{s:?}");
-            break;
-        }
-        assert!(Instant::now() < end, "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
+    d.send(b"q");
+    assert!(d.wait_exit(Duration::from_secs(10)));
+    d.assert_restored();
+}
+
+#[test]
+fn create_with_a_missing_image_reports_it_on_the_message_line() {
+    let Some(docker) = common::docker() else { return };
+    let rid = RunId::new(std::slice::from_ref(&docker));
+    let image = format!("boxdeck-missing-{}:none", rid.id.to_lowercase());
+    let mut cfg = std::fs::read_to_string(&rid.config).unwrap();
+    cfg.push_str(&format!("[profiles.ghost]\nimage = \"{image}\"\n"));
+    std::fs::write(&rid.config, cfg).unwrap();
+    let name = rid.name("ghost");
+    let _cleanup = RemoveByName(docker.url.clone(), name.clone());
+
+    let mut d = Dash::spawn(&rid, &[&docker.url]);
+    d.wait_for("the table", Duration::from_secs(20), |c| c.contains("● docker"));
+    d.send(b"c");
+    d.wait_for("the create dialog", Duration::from_secs(5), |c| {
+        c.contains("Create a sandbox")
+    });
+    let mut tries = 0;
+    while !d.contents().contains("◂ ghost ▸") {
+        tries += 1;
+        assert!(tries < 20, "no ghost profile in the dialog:\n{}", d.contents());
+        d.send(b"\x1b[C");
+        std::thread::sleep(Duration::from_millis(150));
     }
+    d.send(b"\t");
+    d.send(name.as_bytes());
+    d.send(b"\r");
+    // No registry is reachable: the pull fails and the message line says which image.
+    let c = d.wait_for("the pull failure on the message line", Duration::from_secs(60), |c| {
+        c.contains("create failed") && c.contains(&image)
+    });
+    assert!(c.contains("● docker"), "the dashboard keeps working:\n{c}");
+    d.send(b"q");
+    assert!(d.wait_exit(Duration::from_secs(10)));
+    d.assert_restored();
 }

@@ -108,6 +108,7 @@ fn proc(id: &str, source: ProcSource, state: ProcState, code: Option<i64>, cmd: 
         output_bytes: Some(0),
         output_tail: None,
         dir: Some(format!("/tmp/.boxdeck/{id}")),
+        group_running: false,
     }
 }
 

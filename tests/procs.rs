@@ -117,13 +117,10 @@ fn output_and_exit_code_survive_boxdeck_and_a_sandbox_restart() {
 fn running_process_output_grows_and_follow_ends_with_it() {
     each_engine(|e, run| {
         let name = run.create(&e.url, &run.name(&format!("pf-{}", e.kind)), &[]);
-        let id = run_d(
-            run,
-            &e.url,
-            &name,
-            &["sh", "-c", "for i in 1 2 3; do echo tick$i; sleep 1; done"],
-        );
-        let p = wait_for(run, &e.url, &name, &id, 10, |p| {
+        // Long enough to be seen running even when the machine is busy.
+        let cmd = "echo tick1; sleep 6; echo tick2; sleep 1; echo tick3";
+        let id = run_d(run, &e.url, &name, &["sh", "-c", cmd]);
+        let p = wait_for(run, &e.url, &name, &id, 20, |p| {
             p["state"] == "running" && p["output_tail"].as_str().is_some_and(|t| t.contains("tick1"))
         });
         assert!(p["exit_code"].is_null());
@@ -135,7 +132,7 @@ fn running_process_output_grows_and_follow_ends_with_it() {
             "tick1\ntick2\ntick3\n",
             "follow prints everything once, in order"
         );
-        assert!(t0.elapsed() < Duration::from_secs(10));
+        assert!(t0.elapsed() < Duration::from_secs(20));
         let p = proc_of(&ps(run, &e.url, &name), &id).unwrap();
         assert_eq!(p["state"], "exited");
         assert_eq!(p["exit_code"], 0);
@@ -157,11 +154,18 @@ fn sandbox_procs(run: &RunId, url: &str, name: &str) -> String {
 fn kill_ends_the_whole_process_group() {
     each_engine(|e, run| {
         let name = run.create(&e.url, &run.name(&format!("pk-{}", e.kind)), &[]);
+        // `run -d` returns once the process runs, not when it ends (that would take 300 s).
+        let t0 = Instant::now();
         let id = run_d(
             run,
             &e.url,
             &name,
             &["sh", "-c", "sleep 301 & sleep 302 & echo started; wait"],
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "run -d waited {:?}",
+            t0.elapsed()
         );
         wait_for(run, &e.url, &name, &id, 10, |p| {
             p["output_tail"].as_str().is_some_and(|t| t.contains("started"))
@@ -348,5 +352,63 @@ fn cached_listing_matches_a_fresh_one() {
                 assert_eq!(fresh.iter().filter(|p| p.cmd == ["true"]).count(), 3, "{fresh:#?}");
             }
         });
+    });
+}
+
+/// A process that ends but leaves children in its group: `ps` says so, and `kill` ends them
+/// while the process keeps its own exit code.
+#[test]
+fn children_left_behind_are_shown_and_killable() {
+    each_engine(|e, run| {
+        let name = run.create(&e.url, &run.name(&format!("po-{}", e.kind)), &[]);
+        let id = run_d(run, &e.url, &name, &["sh", "-c", "sleep 313 & echo bye"]);
+        let p = wait_for(run, &e.url, &name, &id, 10, |p| p["state"] == "exited");
+        assert_eq!(p["exit_code"], 0);
+        assert_eq!(p["group_running"], true, "{p:#?}");
+        let out = run.boxdeck(&e.url).args(["ps", &name]).output().unwrap();
+        assert!(stdout(&out).contains("exit 0 + children"), "{}", stdout(&out));
+        assert!(sandbox_procs(run, &e.url, &name).contains("sleep 313"));
+        let out = run.boxdeck(&e.url).args(["kill", &name, &id]).output().unwrap();
+        assert_ok(&out, "kill the children");
+        assert!(!sandbox_procs(run, &e.url, &name).contains("sleep 313"));
+        let p = proc_of(&ps(run, &e.url, &name), &id).unwrap();
+        assert_eq!(
+            (p["state"].as_str(), p["exit_code"].as_i64()),
+            (Some("exited"), Some(0)),
+            "{p:#?}"
+        );
+        assert_eq!(p["group_running"], false);
+    });
+}
+
+/// A sandbox without /bin/sh: `ps` still lists the engine's execs, and `run -d` says why it
+/// cannot start a process there.
+#[test]
+fn sandbox_without_a_shell() {
+    each_engine(|e, run| {
+        let name = run.create(&e.url, &run.name(&format!("pn-{}", e.kind)), &[]);
+        let docker = |args: &[&str]| {
+            let o = std::process::Command::new("docker")
+                .env("DOCKER_HOST", &e.url)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        };
+        docker(&["exec", &name, "rm", "/bin/sh"]);
+        docker(&["exec", "-d", &name, "sleep", "97"]);
+        let list = ps(run, &e.url, &name);
+        assert!(
+            list.iter().any(|p| p["cmd"] == serde_json::json!(["sleep", "97"])),
+            "{list:#?}"
+        );
+        let out = run
+            .boxdeck(&e.url)
+            .args(["run", "-d", &name, "--", "true"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+        assert!(stderr(&out).contains("/bin/sh"), "{}", stderr(&out));
     });
 }

@@ -94,3 +94,49 @@ fn changed_since_preview_is_skipped_and_kept() {
         });
     }
 }
+
+/// The plan carried out at once (`prune --yes`): no fingerprints and no pre-removal inspect,
+/// but a sandbox started or paused after the listing is still never removed: the engine
+/// refuses a non-forced removal, and the refusal is reported as a skip.
+#[test]
+fn started_after_the_listing_is_kept_without_a_preview() {
+    for te in common::engines() {
+        let run = RunId::new(std::slice::from_ref(&te));
+        common::rt().block_on(async {
+            let engine = te.connect().await;
+            let fleet = Fleet::from_engines(vec![engine.clone()]);
+            let started = exited_sandbox(&engine, &run, "q-started").await;
+            let paused = exited_sandbox(&engine, &run, "q-paused").await;
+            let gone = exited_sandbox(&engine, &run, "q-gone").await;
+            let untouched = exited_sandbox(&engine, &run, "q-untouched").await;
+            let opts = PruneOptions {
+                labels: vec![run.label()],
+                ..Default::default()
+            };
+            let plan = prune::plan_at_once(&fleet, &opts).await.expect("plan");
+            assert_eq!(plan.remove.len(), 4);
+            assert!(plan.remove.iter().all(|i| i.fingerprint.is_none()));
+            engine.start(&started).await.unwrap();
+            engine.start(&paused).await.unwrap();
+            engine.pause(&paused).await.unwrap();
+            engine.remove(&gone, true, true).await.unwrap();
+            let report = prune::execute(&fleet, &plan, &opts, &mut |_, _| {}).await;
+            let removed: Vec<&str> = report.removed.iter().map(|s| s.id.as_str()).collect();
+            assert_eq!(removed, vec![untouched.as_str()], "{} report: {report:?}", te.kind);
+            assert!(report.failed.is_empty(), "{:?}", report.failed);
+            let reason = |id: &str| {
+                report
+                    .skipped
+                    .iter()
+                    .find(|(s, _)| s.id == id)
+                    .map(|(_, r)| r.clone())
+                    .unwrap_or_else(|| panic!("{id} not skipped: {report:?}"))
+            };
+            assert!(reason(&started).contains("now running"), "{}", reason(&started));
+            assert!(reason(&paused).contains("now paused"), "{}", reason(&paused));
+            assert!(reason(&gone).contains("gone"), "{}", reason(&gone));
+            engine.inspect(&started).await.expect("started sandbox kept");
+            engine.inspect(&paused).await.expect("paused sandbox kept");
+        });
+    }
+}

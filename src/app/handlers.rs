@@ -10,6 +10,7 @@ use ratatui::layout::{Position, Rect};
 use super::keymap::Command;
 use super::logwire;
 use super::msg::{Action, Msg, RowKey, Target, Verb};
+use crate::engine::StatsSample;
 use crate::sandbox::create::CreateOptions;
 use crate::sandbox::prune::PruneOptions;
 use crate::state::dialog::{Confirm, CreateDialog, CreateField, Dialog, RunDialog, TextInput};
@@ -38,8 +39,9 @@ fn on_paste(s: &mut State, text: &str) {
         return;
     }
     let input = match (&mut s.mode, &mut s.dialog) {
-        (Mode::Filter(t) | Mode::Palette(t), _) => t,
+        (Mode::Filter(t) | Mode::Palette(t) | Mode::LogSearch(t), _) => t,
         (_, Some(Dialog::Run(r))) => &mut r.command,
+        (_, Some(Dialog::SaveLog(p))) => p,
         (_, Some(Dialog::Create(c))) if c.focus == CreateField::Name => &mut c.name,
         (_, Some(Dialog::Create(c))) if c.focus == CreateField::Project => &mut c.project,
         _ => return,
@@ -82,7 +84,11 @@ pub fn on_key(s: &mut State, k: KeyEvent) {
     match &s.mode {
         Mode::Filter(_) => return filter_key(s, k),
         Mode::Palette(_) => return palette_key(s, k),
+        Mode::LogSearch(_) => return logwire::search_key(s, &k),
         Mode::Normal => {}
+    }
+    if k.code == KeyCode::Esc && s.focus == Pane::Detail && detail_key(s, &k) {
+        return;
     }
     if k.code == KeyCode::Esc {
         if s.bulk.as_ref().is_some_and(|b| b.finished()) {
@@ -406,6 +412,17 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
                 }
             }
         },
+        Dialog::SaveLog(p) => match k.code {
+            KeyCode::Esc => s.dialog = None,
+            KeyCode::Enter => {
+                let path = p.text.trim().to_string();
+                s.dialog = None;
+                if !path.is_empty() {
+                    logwire::save(s, &path);
+                }
+            }
+            _ => text_key(p, &k),
+        },
         Dialog::Run(r) => match k.code {
             KeyCode::Esc => s.dialog = None,
             KeyCode::Enter => {
@@ -480,7 +497,7 @@ fn cycle(i: &mut usize, n: usize, k: &KeyEvent) {
 }
 
 /// Editing keys for a text field.
-fn text_key(t: &mut TextInput, k: &KeyEvent) {
+pub fn text_key(t: &mut TextInput, k: &KeyEvent) {
     match k.code {
         KeyCode::Char(c) if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => t.insert(c),
         KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => *t = TextInput::default(),
@@ -747,12 +764,16 @@ pub fn on_msg(s: &mut State, m: Msg) {
         }
         Msg::Stats { key, sample } => {
             if let Some(r) = s.rows.get_mut(&key) {
+                // Redraw only when what the table shows changes (idle rows send the same
+                // numbers every second).
+                let shown = |x: &StatsSample| (format!("{:.1}", x.cpu_percent), x.mem_bytes >> 10, x.pids);
+                let changed = r.stats.as_ref().map(shown) != Some(shown(&sample));
                 r.stats = Some(sample);
-                if matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
+                if changed && matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
                     // Re-sorted once after the whole batch (State::sync).
                     s.view_stale = true;
                     s.dirty = true;
-                } else if s.sent_watch.contains(&key) {
+                } else if changed && s.sent_watch.contains(&key) {
                     s.dirty = true;
                 }
             }
@@ -764,6 +785,12 @@ pub fn on_msg(s: &mut State, m: Msg) {
         Msg::LogReset(key) => {
             if s.logs_key.as_ref() == Some(&key) {
                 logwire::reset(s);
+                s.dirty = true;
+            }
+        }
+        Msg::LogResume(key) => {
+            if s.logs_key.as_ref() == Some(&key) {
+                logwire::resume(s, key);
                 s.dirty = true;
             }
         }

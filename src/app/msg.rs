@@ -67,6 +67,9 @@ pub enum Action {
     Watch(Vec<RowKey>),
     /// Follow this row's logs (tail then follow), or stop following.
     FollowLogs(Option<RowKey>),
+    /// Re-open the follow of this row after a break, from `since` (Unix seconds; None: the
+    /// tail again). The answer to [`Msg::LogResume`].
+    ResumeLogs { key: RowKey, since: Option<i64> },
     /// Inspect this row (answer: [`Msg::Details`]).
     Inspect(RowKey),
     /// Stop/start/restart/destroy; runs concurrently (bounded) on the engine workers.
@@ -126,6 +129,9 @@ pub enum Msg {
     },
     /// A log follow (re)started for this row: the pane starts empty.
     LogReset(RowKey),
+    /// The follow of this row broke and can be resumed (engine back, container restarted):
+    /// the UI answers with [`Action::ResumeLogs`] and the `since` its log pane asks for.
+    LogResume(RowKey),
     /// A piece of the followed log.
     Log { key: RowKey, chunk: LogChunk },
     /// The follow ended (container stopped, or an error).

@@ -152,7 +152,7 @@ pub async fn kill(ctx: &Ctx, a: &KillArgs) -> Result<i32> {
     let t = fleet.resolve(&a.name).await?;
     let list = procs::list(&t.engine, &t.sandbox.id).await?;
     let p = procs::find_proc(&list, &t.sandbox.name, &a.proc)?;
-    if !p.is_running() {
+    if !p.is_killable() {
         return Err(Error::failed(format!(
             "process {} in {} is not running ({})",
             p.id,

@@ -4,6 +4,15 @@
 //! Without `--yes` the plan is shown and the user is asked on the terminal; with no terminal
 //! and no `--yes` prune refuses (exit 2). The dry run and the real run share one plan, so the
 //! dry run lists exactly what the real run removes.
+//!
+//! `--json` prints one document on stdout:
+//! - dry run: `{"dry_run": true, "would_remove": [{name, id, engine, state, project, persist,
+//!   created_at, size_bytes}], "total_bytes": N, "kept": {"live": N, "persistent": N, ...}}`
+//! - real run: `{"removed": [{name, id, engine, size_bytes}], "skipped": [{name, id, engine,
+//!   reason}], "failed": [{name, id, engine, error}], "reclaimed_bytes": N, "kept": {...}}`
+//!
+//! Exit codes: 0 done (skips are not failures), 1 some removal failed or the user said no,
+//! 2 bad usage or confirmation needed without a terminal.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -110,7 +119,13 @@ pub fn options(a: &PruneArgs) -> Result<PruneOptions> {
 pub async fn run(ctx: &Ctx, a: &PruneArgs) -> Result<i32> {
     let opts = options(a)?;
     let fleet = ctx.fleet().await?;
-    let plan = prune::plan(&fleet, &opts).await?;
+    // A plan shown and then confirmed is fingerprinted, so what changed in between is skipped;
+    // one carried out at once (or only listed) needs no fingerprints: same rule, same set.
+    let plan = if a.yes || a.dry_run {
+        prune::plan_at_once(&fleet, &opts).await?
+    } else {
+        prune::plan(&fleet, &opts).await?
+    };
 
     if a.dry_run {
         if a.json {

@@ -35,10 +35,10 @@ pub struct Profile {
     /// "bridge", "none", or a named network.
     pub network: Option<String>,
     pub read_only: Option<bool>,
-    /// "/path[:options]".
+    /// `/path[:options]`.
     #[serde(default)]
     pub tmpfs: Vec<String>,
-    /// "host:container[:ro]" or "volume:container".
+    /// `host:container[:ro]` or `volume:container`.
     #[serde(default)]
     pub volumes: Vec<String>,
     #[serde(default)]

@@ -256,7 +256,7 @@ pub struct CreateSpec {
     pub read_only: bool,
     /// path -> mount options ("rw,size=64m").
     pub tmpfs: BTreeMap<String, String>,
-    /// "src:dst[:ro]".
+    /// `src:dst[:ro]`.
     pub binds: Vec<String>,
     pub cap_drop: Vec<String>,
     pub cap_add: Vec<String>,

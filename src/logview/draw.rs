@@ -300,8 +300,20 @@ fn put_text(
         if in_hl {
             style = style.patch(hl_style);
         }
-        let (nx, _) = buf.set_stringn(x as u16, y, &text[a..b], right - x, style);
-        x = nx as usize;
+        let seg = &text[a..b];
+        if seg.is_ascii() {
+            // Fast path: one byte, one cell (the text holds printable characters only).
+            let take = seg.len().min(right - x);
+            let mut tmp = [0u8; 4];
+            for &ch in &seg.as_bytes()[..take] {
+                let sym: &str = (ch as char).encode_utf8(&mut tmp);
+                buf[(x as u16, y)].set_symbol(sym).set_style(style);
+                x += 1;
+            }
+        } else {
+            let (nx, _) = buf.set_stringn(x as u16, y, seg, right - x, style);
+            x = nx as usize;
+        }
         a = b;
     }
 }

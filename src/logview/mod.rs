@@ -21,6 +21,9 @@
 //!   caller passing sizes around.
 //! - Search (smart-case substring) highlights every match of the visible lines;
 //!   next / previous jump the view to the match; filter mode shows only matching lines.
+//! - Stream lifecycle: [`LogPane::set_notice`] puts a short message in the status line ("log
+//!   ended: ..."); [`LogPane::prepare_resume`] returns the `since` to re-open a broken follow
+//!   with and makes the pane skip the lines it already has.
 //! - [`draw`] / [`LogView`] render only the visible lines, plus a status line at the bottom of
 //!   the pane: follow / paused (+new lines), line count, match n/m, filter, wrap, timestamps.
 //!
@@ -39,6 +42,25 @@
 //! | `h` `l`, Left / Right | [`LogPane::scroll_left`] / [`LogPane::scroll_right`] (wrap off) |
 //! | `S`            | [`LogPane::save`] (ask for a path)              |
 //! | `C`            | [`LogPane::clear`]                              |
+//!
+//! Wiring, in short (the dashboard's log worker sends `LogChunk`s; the UI task owns the pane):
+//!
+//! ```
+//! use boxdeck::engine::StreamKind;
+//! use boxdeck::logview::{LogPane, LogTheme, draw};
+//! use ratatui::{Terminal, backend::TestBackend};
+//!
+//! let mut pane = LogPane::new(10_000); // config.logs.ring_lines
+//! // On each chunk from engine.logs(id, LogsQuery { timestamps: true, .. }):
+//! let completed = pane.push(StreamKind::Stdout, b"2026-11-21T06:00:00.1Z \x1b[32mready\x1b[0m\n");
+//! assert_eq!(completed, 1); // mark the UI dirty
+//! pane.push(StreamKind::Stderr, b"2026-11-21T06:00:01Z \x1b]0;title\x07oops\n");
+//! // When the stream ends: pane.flush(); pane.set_notice(Some("log ended: exited"));
+//! // After a reconnect: let since = pane.prepare_resume(); then re-open with `since`.
+//! let mut term = Terminal::new(TestBackend::new(40, 4)).unwrap();
+//! term.draw(|f| draw(f, f.area(), &pane, &LogTheme::default())).unwrap();
+//! assert_eq!(pane.line(1).unwrap().text(), "oops");
+//! ```
 //!
 //! Every method is cheap: nothing walks the whole ring except setting a new search query and
 //! `save`. [`LogPane::generation`] changes whenever something visible may have changed, so the
@@ -172,7 +194,7 @@ impl LogLine {
 }
 
 /// A line being assembled from chunks of one stream.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Partial {
     buf: Vec<u8>,
     /// Raw bytes of this line beyond RAW_CAP (counted, not kept).
@@ -215,6 +237,37 @@ pub struct LogPane {
     /// Rows of log lines and total width of the last draw.
     view_rows: AtomicU16,
     view_width: AtomicU16,
+}
+
+impl Clone for LogPane {
+    fn clone(&self) -> Self {
+        LogPane {
+            lines: self.lines.clone(),
+            capacity: self.capacity,
+            byte_budget: self.byte_budget,
+            bytes: self.bytes,
+            first_seq: self.first_seq,
+            dropped: self.dropped,
+            partial: self.partial.clone(),
+            carry: self.carry,
+            parse_timestamps: self.parse_timestamps,
+            follow: self.follow,
+            top: self.top,
+            new_while_paused: self.new_while_paused,
+            h_offset: self.h_offset,
+            wrap: self.wrap,
+            show_ts: self.show_ts,
+            filter: self.filter,
+            query: self.query.clone(),
+            matches: self.matches.clone(),
+            current: self.current,
+            generation: self.generation,
+            notice: self.notice.clone(),
+            resume_after: self.resume_after,
+            view_rows: AtomicU16::new(self.view_rows.load(Ordering::Relaxed)),
+            view_width: AtomicU16::new(self.view_width.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// Which index range of the view is on screen, and how (bottom-aligned when following).
@@ -819,10 +872,23 @@ impl LogPane {
         self.generation += 1;
     }
 
-    /// Scroll right `n` columns (wrap off).
+    /// Scroll right `n` columns (wrap off), at most until the widest line on screen ends at
+    /// the right edge.
     pub fn scroll_right(&mut self, n: usize) {
-        if !self.wrap {
-            self.h_offset = self.h_offset.saturating_add(n).min(ansi::TEXT_CAP * 2);
+        if self.wrap {
+            return;
+        }
+        let tw = self.tw();
+        let r = self.visible_range();
+        let widest = r
+            .filter_map(|i| self.view_line(i))
+            .map(|l| l.width())
+            .max()
+            .unwrap_or(0);
+        let limit = widest.saturating_sub(tw).max(self.h_offset);
+        let h = self.h_offset.saturating_add(n).min(limit);
+        if h != self.h_offset {
+            self.h_offset = h;
             self.generation += 1;
         }
     }
@@ -921,6 +987,7 @@ impl LogPane {
         let idx = self.view_index_of(seq);
         let rows = self.rows();
         let tw = self.tw();
+        self.reveal_columns(seq, tw);
         let l = self.layout(rows, tw);
         let fully_visible = idx >= l.start && idx < l.end && !(idx == l.start && l.skip_rows > 0) && {
             // The last line may be cut at the bottom when paused.
@@ -935,6 +1002,29 @@ impl LogPane {
         }
         let top = idx.saturating_sub(rows / 3);
         self.pin_top_index(top.min(self.tail_top(rows, tw)).min(idx));
+    }
+
+    /// Without wrap, scroll sideways so the first match on line `seq` is in view.
+    fn reveal_columns(&mut self, seq: u64, tw: usize) {
+        if self.wrap {
+            return;
+        }
+        let Some(line) = seq.checked_sub(self.first_seq).and_then(|i| self.lines.get(i as usize)) else {
+            return;
+        };
+        let Some(m) = self
+            .query
+            .as_ref()
+            .and_then(|q| q.find_all(&line.text).into_iter().next())
+        else {
+            return;
+        };
+        let col = |b: usize| unicode_width::UnicodeWidthStr::width(&line.text[..b]);
+        let (start, end) = (col(m.start), col(m.end));
+        if start < self.h_offset || end > self.h_offset + tw {
+            // Put the match a quarter into the pane (or at the left edge when it is near the start).
+            self.h_offset = if end <= tw { 0 } else { start.saturating_sub(tw / 4) };
+        }
     }
 
     // ---- save ---------------------------------------------------------------------------

@@ -419,6 +419,32 @@ fn search_counts_and_jumps() {
 }
 
 #[test]
+fn jumping_to_a_match_far_right_scrolls_sideways() {
+    let mut p = LogPane::new(100);
+    p.push(OUT, &tl(1, &format!("{}needle{}", "a".repeat(300), "b".repeat(50))));
+    p.push(OUT, &tl(2, "needle at the start"));
+    p.set_viewport(5, 41); // 40 columns of text
+    p.set_search("needle");
+    // Newest match first: at the start, no sideways scroll.
+    assert_eq!(p.h_offset(), 0);
+    p.prev_match();
+    // 300 columns in: scrolled so the match sits a quarter into the pane.
+    assert_eq!(p.h_offset(), 290);
+    let t = render(&p, 41, 3);
+    let row: String = (1..41).map(|x| buffer(&t)[(x, 0)].symbol().to_string()).collect();
+    assert_eq!(row, format!("{}needle{}", "a".repeat(10), "b".repeat(24)));
+    p.next_match();
+    assert_eq!(p.h_offset(), 0);
+    // Sideways scrolling stops when the widest line on screen ends at the right edge.
+    p.scroll_right(1000);
+    assert_eq!(p.h_offset(), 356 - 40);
+    p.scroll_left(16);
+    assert_eq!(p.h_offset(), 300);
+    p.scroll_left(1000);
+    assert_eq!(p.h_offset(), 0);
+}
+
+#[test]
 fn new_lines_are_matched_and_evicted_matches_drop() {
     let mut p = LogPane::new(20);
     p.set_search("boom");
@@ -579,6 +605,20 @@ fn clear_empties_everything() {
     p.push(OUT, &tl(1, "an error"));
     assert_eq!(p.match_count(), 1);
     assert_eq!(p.line(0).unwrap().seq(), 30);
+}
+
+#[test]
+fn pane_is_clone_send_sync() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<LogPane>();
+    let mut p = numbered(30, 3);
+    p.set_viewport(5, 40);
+    p.set_search("error");
+    p.scroll_up(4);
+    let q = p.clone();
+    assert_eq!(q.visible_range(), p.visible_range());
+    assert_eq!(q.current_match(), p.current_match());
+    assert_eq!(texts(&q), texts(&p));
 }
 
 #[test]
@@ -775,4 +815,208 @@ fn draw_styles_stderr_and_sgr() {
         .map(|p| b[p].symbol().to_string())
         .collect();
     assert!(!all.contains("pwned"));
+}
+
+/// What ratatui's crossterm backend writes to the "terminal".
+#[derive(Clone, Default)]
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything a terminal could act on, recorded by vt100's callbacks.
+#[derive(Default)]
+struct TermEffects(Vec<String>);
+
+impl vt100::Callbacks for TermEffects {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.0.push("bell".into());
+    }
+    fn visual_bell(&mut self, _: &mut vt100::Screen) {
+        self.0.push("visual bell".into());
+    }
+    fn resize(&mut self, _: &mut vt100::Screen, r: (u16, u16)) {
+        self.0.push(format!("resize {r:?}"));
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, n: &[u8]) {
+        self.0.push(format!("icon {}", String::from_utf8_lossy(n)));
+    }
+    fn set_window_title(&mut self, _: &mut vt100::Screen, t: &[u8]) {
+        self.0.push(format!("title {}", String::from_utf8_lossy(t)));
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], d: &[u8]) {
+        self.0.push(format!("clipboard {}", String::from_utf8_lossy(d)));
+    }
+    fn paste_from_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8]) {
+        self.0.push("paste".into());
+    }
+    fn unhandled_control(&mut self, _: &mut vt100::Screen, b: u8) {
+        self.0.push(format!("control {b:#x}"));
+    }
+    fn unhandled_osc(&mut self, _: &mut vt100::Screen, p: &[&[u8]]) {
+        self.0.push(format!(
+            "osc {:?}",
+            p.iter().map(|x| String::from_utf8_lossy(x)).collect::<Vec<_>>()
+        ));
+    }
+}
+
+#[test]
+fn hostile_log_never_reaches_the_real_terminal() {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::{TerminalOptions, Viewport};
+    let hostile: &[&[u8]] = &[
+        b"\x1b]0;PWNED title\x07\x1b]2;PWNED2\x1b\\visible-1",
+        b"\x1b]52;c;UFdORUQ=\x07\x1b]8;;http://evil.example/\x1b\\visible-2\x1b]8;;\x1b\\",
+        b"\x1b[2J\x1b[H\x1b[?1049h\x1b[?1000h\x1b[8;5;5t\x1bcvisible-3\x07\x07",
+        b"\x1bP1$r0m\x1b\\\x1bPq#0;2;0;0;0#0~~\x1b\\visible-4\x1b_apc\x1b\\\x1b^pm\x1b\\",
+        b"\x9b2J\x9d0;raw c1 title\x07visible-5\xc2\x9b2J\xc2\x9d0;utf8 c1\xc2\x9c",
+        b"\x1b[31mred\x1b[0m \xff\xfe\x00\x08\x0b\x0c\x0e\x0f\x7f\rvisible-6\x1b",
+    ];
+    let mut p = LogPane::new(100);
+    for (i, l) in hostile.iter().enumerate() {
+        let mut raw = format!("2026-11-21T06:00:0{i}Z ").into_bytes();
+        raw.extend_from_slice(l);
+        raw.push(b'\n');
+        p.push(if i % 2 == 0 { OUT } else { ERR }, &raw);
+    }
+    p.set_search("visible");
+    p.toggle_timestamps();
+    let area = ratatui::layout::Rect::new(0, 0, 70, 10);
+    let sink = Sink::default();
+    let backend = CrosstermBackend::new(sink.clone());
+    let mut term = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(area),
+        },
+    )
+    .unwrap();
+    term.draw(|f| draw(f, area, &p, &LogTheme::default())).unwrap();
+    drop(term);
+    let bytes = sink.0.lock().unwrap().clone();
+
+    // The byte stream is valid UTF-8 and holds only CSI sequences (cursor moves and SGR from
+    // ratatui itself): no OSC, DCS, SOS/PM/APC, RIS, BEL, C1 or other control bytes.
+    let out = std::str::from_utf8(&bytes).expect("terminal output is valid UTF-8");
+    for (i, c) in out.char_indices() {
+        assert!(!('\u{80}'..='\u{9f}').contains(&c), "C1 {c:?} at {i}");
+        if c.is_control() {
+            assert_eq!(c, '\x1b', "control {c:?} at {i}");
+            assert_eq!(
+                out.as_bytes().get(i + 1),
+                Some(&b'['),
+                "non-CSI escape at {i}: {:?}",
+                &out[i..(i + 8).min(out.len())]
+            );
+        }
+    }
+    assert!(!out.contains("PWNED") && !out.contains("evil.example") && !out.contains("UFdORUQ"));
+
+    // A terminal emulator fed that stream does nothing but draw.
+    let mut vt = vt100::Parser::new_with_callbacks(10, 70, 0, TermEffects::default());
+    vt.process(&bytes);
+    assert!(vt.callbacks().0.is_empty(), "terminal effects: {:?}", vt.callbacks().0);
+    let screen = vt.screen().contents();
+    for k in 1..=6 {
+        assert!(
+            screen.contains(&format!("visible-{k}")),
+            "visible-{k} missing:\n{screen}"
+        );
+    }
+    assert!(!vt.screen().alternate_screen());
+}
+
+/// Random chunks, random operations, random pane sizes: nothing panics and the invariants hold.
+#[test]
+fn random_operations_keep_the_pane_consistent() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let pieces: &[&[u8]] = &[
+        b"2026-11-21T06:00:00.5Z ",
+        b"error ",
+        b"ok ",
+        b"\n",
+        b"\x1b[31m",
+        b"\x1b]0;t\x07",
+        "中文".as_bytes(),
+        b"\t",
+        b"\r\n",
+        b"\xff",
+        b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ];
+    for round in 0..25 {
+        let mut p = LogPane::new(rng.random_range(1..60)).with_byte_budget(rng.random_range(2_000..20_000));
+        let mut term = Terminal::new(TestBackend::new(50, 12)).unwrap();
+        for _ in 0..300 {
+            match rng.random_range(0..20) {
+                0..=9 => {
+                    let mut chunk = Vec::new();
+                    for _ in 0..rng.random_range(1..6) {
+                        chunk.extend_from_slice(pieces[rng.random_range(0..pieces.len())]);
+                    }
+                    p.push(if rng.random_bool(0.3) { ERR } else { OUT }, &chunk);
+                }
+                10 => p.scroll_up(rng.random_range(0..5)),
+                11 => p.scroll_down(rng.random_range(0..5)),
+                12 => {
+                    if rng.random_bool(0.5) {
+                        p.page_up()
+                    } else {
+                        p.page_down()
+                    }
+                }
+                13 => p.set_search(["error", "x", "中", "", "ERROR"][rng.random_range(0..5)]),
+                14 => {
+                    if rng.random_bool(0.5) {
+                        p.next_match()
+                    } else {
+                        p.prev_match()
+                    }
+                }
+                15 => p.toggle_filter(),
+                16 => p.toggle_wrap(),
+                17 => p.toggle_timestamps(),
+                18 => {
+                    if rng.random_bool(0.5) {
+                        p.scroll_right(7)
+                    } else {
+                        p.scroll_to_top()
+                    }
+                }
+                _ => {
+                    if rng.random_bool(0.1) {
+                        p.clear();
+                    } else {
+                        p.flush();
+                    }
+                }
+            }
+            let (w, h) = (rng.random_range(1..50), rng.random_range(1..12));
+            term.draw(|f| draw(f, ratatui::layout::Rect::new(0, 0, w, h), &p, &LogTheme::default()))
+                .unwrap();
+            // Invariants.
+            assert!(p.len() <= p.capacity(), "round {round}");
+            let r = p.visible_range();
+            assert!(
+                r.start <= r.end && r.end <= p.view_len(),
+                "round {round}: {r:?} of {}",
+                p.view_len()
+            );
+            if let Some((n, m)) = p.current_match() {
+                assert!(n >= 1 && n <= m && m == p.match_count());
+            }
+            assert!(p.match_count() <= p.len());
+            for l in p.lines() {
+                assert_clean(l.text());
+            }
+        }
+    }
 }

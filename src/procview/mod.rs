@@ -580,6 +580,7 @@ mod tests {
             output_bytes: None,
             output_tail: None,
             dir: None,
+            group_running: false,
         }
     }
 

@@ -94,7 +94,7 @@ pub fn key(s: &mut State, k: &KeyEvent) -> bool {
             let (Some(t), Some(p)) = (s.procs.pane.target.clone(), s.procs.pane.selected().cloned()) else {
                 return true;
             };
-            if !p.is_running() {
+            if !p.is_killable() {
                 s.info(format!("{} is not running ({})", p.id, p.state_text()));
                 return true;
             }

@@ -201,3 +201,47 @@ pub async fn run_bounded(
     }
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sb(name: &str) -> Sandbox {
+        Sandbox {
+            name: name.into(),
+            id: format!("{name}-id"),
+            engine: "docker".into(),
+            state: ContainerState::Running,
+            health: None,
+            status: String::new(),
+            image: "i".into(),
+            profile: None,
+            project: None,
+            persist: false,
+            created_at: String::new(),
+            managed: true,
+            container_name: name.into(),
+        }
+    }
+
+    #[test]
+    fn summary_names_each_failure_and_why() {
+        let r = BulkReport {
+            ok: vec![(sb("a"), Done::Ok), (sb("b"), Done::Unchanged("already exited".into()))],
+            failed: vec![(sb("c"), Error::failed("c is running"))],
+        };
+        assert_eq!(r.total(), 3);
+        assert_eq!(
+            r.summary(Verb::Remove {
+                force: false,
+                volumes: false
+            }),
+            "removed 2 of 3; 1 failed: c: c is running"
+        );
+        let ok = BulkReport {
+            ok: vec![(sb("a"), Done::Ok)],
+            failed: Vec::new(),
+        };
+        assert_eq!(ok.summary(Verb::Stop), "stopped 1 of 1");
+    }
+}

@@ -10,7 +10,8 @@
 //! |----------|------------------------------------------------------------------|
 //! | `meta`   | JSON: the command                                                |
 //! | `start`  | `<epoch seconds> <uptime seconds>` when it started               |
-//! | `pid`    | `<pid> <pgid> <wrapper pid> <pid starttime> <wrapper starttime>` |
+//! | `pid`    | `<pid> <pgid> <wrapper pid>` and the starttimes of the process, the |
+//! |          | wrapper and the sandbox's PID 1 (which changes when it restarts)    |
 //! | `out`    | stdout and stderr, interleaved as written                        |
 //! | `exit`   | `<code> <epoch seconds> <uptime seconds>` when it ended          |
 //! | `killed` | the signal boxdeck's kill sent (`TERM` or `KILL`)                |
@@ -82,7 +83,8 @@ else
   "$@" > "$d/out" 2>&1 < /dev/null &
   pid=$!; pg=$$
 fi
-echo "$pid $pg $$ $(st $pid) $(st $$)" > "$d/pid"
+a=$(st $pid); b=$(st $$); c=$(st 1)
+echo "$pid $pg $$ ${{a:-0}} ${{b:-0}} ${{c:-0}}" > "$d/pid"
 printf '\036BOXDECK-STARTED %s\n' "$d"
 exec > /dev/null 2>&1
 wait "$pid"; code=$?
@@ -98,7 +100,7 @@ echo "$code $(date +%s) $up" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"
 fn list_script() -> String {
     format!(
         r#"{ST_FN}
-f() {{ if [ -f "$2" ]; then n=$(wc -c < "$2"); printf 'F %s %s\n' "$1" "$n"; head -c "$n" "$2"; fi; }}
+f() {{ if [ -f "$2" ]; then n=$(($(wc -c < "$2"))); printf 'F %s %s\n' "$1" "$n"; head -c "$n" "$2"; fi; }}
 read -r up _ < /proc/uptime
 bt=$(grep '^btime' /proc/stat 2>/dev/null); bt=${{bt#btime }}
 echo "H $(date +%s) $up $bt"
@@ -107,15 +109,16 @@ for b in {bases}; do
     [ -f "$d/meta" ] || continue
     echo "R $d"
     for x in meta start pid exit killed; do f "$x" "$d/$x"; done
-    pa=0; wa=0
+    pa=0; wa=0; ga=0
     if [ -f "$d/pid" ]; then
-      read -r pid pg wp pst wst < "$d/pid"
+      read -r pid pg wp pst wst p1 < "$d/pid"
       [ -n "$pst" ] && [ "$(st $pid)" = "$pst" ] && pa=1
       [ -n "$wst" ] && [ "$(st $wp)" = "$wst" ] && wa=1
+      [ -n "$p1" ] && [ "$(st 1)" = "$p1" ] && kill -0 "-$pg" 2>/dev/null && ga=1
     fi
-    n=0; [ -f "$d/out" ] && n=$(wc -c < "$d/out")
+    n=0; [ -f "$d/out" ] && n=$(($(wc -c < "$d/out")))
     t=$n; [ "$t" -gt {tail} ] && t={tail}
-    echo "A $pa $wa $n"
+    echo "A $pa $wa $n $ga"
     printf 'F tail %s\n' "$t"
     [ "$t" -gt 0 ] && tail -c "$t" "$d/out" | head -c "$t"
   done
@@ -138,19 +141,29 @@ fn kill_script() -> String {
     KILL_SCRIPT.replace("#ST#", ST_FN)
 }
 
-/// Kills the group of the record in `$1`, after checking by starttime that its processes are
-/// the ones recorded (not reused pids after a sandbox restart).
+/// Kills the group of the record in `$1`, after checking that it is still the recorded one:
+/// the process or the wrapper by starttime, or (for children left behind by a process that
+/// ended) the sandbox's PID 1 by starttime, so nothing is killed after a restart reused the pid.
+/// A process that had ended keeps its recorded exit status.
 const KILL_SCRIPT: &str = r#"d=$1
 #ST#
-{ read -r pid pg wp pst wst < "$d/pid"; } 2>/dev/null || { echo "no pid record in $d" >&2; exit 3; }
-{ [ -n "$pst" ] && [ "$(st $pid)" = "$pst" ]; } || { [ -n "$wst" ] && [ "$(st $wp)" = "$wst" ]; } || exit 4
+{ read -r pid pg wp pst wst p1 < "$d/pid"; } 2>/dev/null || { echo "no pid record in $d" >&2; exit 3; }
+mine=0
+[ -n "$pst" ] && [ "$(st $pid)" = "$pst" ] && mine=1
+[ -n "$wst" ] && [ "$(st $wp)" = "$wst" ] && mine=1
+[ -n "$p1" ] && [ "$(st 1)" = "$p1" ] && mine=1
+[ $mine = 1 ] || exit 4
 alive() { kill -0 "-$pg" 2>/dev/null; }
 alive || exit 4
-echo TERM > "$d/killed"
+ended=0; [ -f "$d/exit" ] && ended=1
+[ $ended = 1 ] || echo TERM > "$d/killed"
 kill -TERM "-$pg" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 i=0; while [ $i -lt 30 ] && alive; do sleep 0.1; i=$((i+1)); done
 code=143
-if alive; then echo KILL > "$d/killed"; code=137; kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; sleep 0.1; fi
+if alive; then
+  [ $ended = 1 ] || echo KILL > "$d/killed"
+  code=137; kill -KILL "-$pg" 2>/dev/null; sleep 0.1
+fi
 i=0; while [ $i -lt 20 ] && [ ! -f "$d/exit" ]; do sleep 0.1; i=$((i+1)); done
 if [ ! -f "$d/exit" ]; then read -r up _ < /proc/uptime; echo "$code $(date +%s) $up" > "$d/exit"; fi
 exit 0
@@ -166,8 +179,10 @@ if alive; then kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; fi
 exit 0
 "#;
 
-/// How long one follow exec lives before boxdeck starts the next one at the new offset, so a
-/// follow boxdeck abandons (a closed dashboard tab, Ctrl-C) ends soon inside the sandbox.
+/// How long one follow exec lives before boxdeck starts the next one at the new offset. Neither
+/// Docker 20.10 nor Podman 4.3 ends an exec whose client went away (checked: an abandoned
+/// `peek -f` leaves its helper running), so an abandoned follow (a closed dashboard tab, Ctrl-C)
+/// ends inside the sandbox within one round (20 s), or when the process ends.
 const FOLLOW_ROUNDS: u32 = 100;
 /// The follow script's exit code when its rounds are used up and the process still runs.
 const FOLLOW_AGAIN: i64 = 10;
@@ -182,7 +197,7 @@ fn follow_script() -> String {
 live() {{ [ ! -f "$d/exit" ] && {{ [ "$(st $pid)" = "$pst" ] || [ "$(st $wp)" = "$wst" ]; }}; }}
 while :; do
   l=0; live && l=1
-  n=$(wc -c < "$d/out")
+  n=$(($(wc -c < "$d/out")))
   if [ "$n" -gt "$off" ]; then tail -c +$((off+1)) "$d/out" | head -c $((n-off)); off=$n; fi
   [ $l = 1 ] || exit 0
   rounds=$((rounds-1)); [ $rounds -gt 0 ] || exit {again}
@@ -248,6 +263,9 @@ pub struct ProcInfo {
     pub output_tail: Option<String>,
     /// Record folder inside the sandbox (boxdeck's own only).
     pub dir: Option<String>,
+    /// Processes of its group still run although it ended (children it left behind); `kill`
+    /// ends them (boxdeck's own only).
+    pub group_running: bool,
 }
 
 impl ProcInfo {
@@ -255,8 +273,23 @@ impl ProcInfo {
         self.state == ProcState::Running
     }
 
-    /// Short state text: `running`, `exit 0`, `killed (TERM)`, `lost`, `ended`.
+    /// Running, or ended with members of its process group left running.
+    pub fn is_killable(&self) -> bool {
+        self.is_running() || self.group_running
+    }
+
+    /// Short state text: `running`, `exit 0`, `killed (TERM)`, `lost`, `ended`; `+ children`
+    /// when it ended and left processes of its group running.
     pub fn state_text(&self) -> String {
+        let base = self.base_state_text();
+        if self.group_running && !self.is_running() {
+            format!("{base} + children")
+        } else {
+            base
+        }
+    }
+
+    fn base_state_text(&self) -> String {
         match self.state {
             ProcState::Running => "running".into(),
             ProcState::Exited => match self.exit_code {
@@ -335,7 +368,10 @@ pub async fn start(engine: &Engine, container: &str, cmd: &[String], opts: &Deta
     drop(h.input);
     let mut out = Vec::new();
     let mut err = Vec::new();
-    // The wrapper prints the marker, then closes its end: the stream ends while it goes on.
+    // The wrapper prints the marker, then closes its stdout and stderr and goes on. The engines
+    // end the stream only when the exec's process ends (the runtime holds the pipes), so stop
+    // reading at the marker; leaving the attached stream does not signal the wrapper on Docker
+    // or Podman (checked: exit codes of processes longer than the start are recorded).
     let read = async {
         while let Some(chunk) = h.output.next().await {
             let c = chunk?;
@@ -437,14 +473,20 @@ pub async fn list_cached(engine: &Engine, container: &str, cache: &mut ExecCache
         .done
         .retain(|id, e| e.container_id != details.id || details.exec_ids.contains(id));
     let out = if details.running && !details.paused {
-        let o = engine.exec_collect(&details.id, &helper(list_script(), &[])).await?;
-        if o.exit_code != 0 && o.stdout.is_empty() {
-            return Err(Error::failed(format!(
-                "could not read the process records in {container}: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            )));
+        match engine.exec_collect(&details.id, &helper(list_script(), &[])).await {
+            Ok(o) if o.exit_code == 0 || !o.stdout.is_empty() => o.stdout,
+            // No /bin/sh in the sandbox (126/127, or the engine refuses the exec): boxdeck
+            // cannot have started anything there; the engine's records are all there is.
+            Ok(o) if o.exit_code == 126 || o.exit_code == 127 => Vec::new(),
+            Ok(o) => {
+                return Err(Error::failed(format!(
+                    "could not read the process records in {container}: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )));
+            }
+            Err(e) if e.message.contains("no such file") || e.message.contains("not found") => Vec::new(),
+            Err(e) => return Err(e),
         }
-        o.stdout
     } else {
         Vec::new()
     };
@@ -471,6 +513,8 @@ pub struct Record {
     pub pid_alive: bool,
     pub wrapper_alive: bool,
     pub out_bytes: u64,
+    /// Its process group still has members (checked against the sandbox's PID 1 starttime).
+    pub group_alive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -522,6 +566,7 @@ pub fn parse_listing(b: &[u8]) -> Listing {
                     r.pid_alive = v.first() == Some(&"1");
                     r.wrapper_alive = v.get(1) == Some(&"1");
                     r.out_bytes = v.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+                    r.group_alive = v.get(3) == Some(&"1");
                 }
             }
             "P" => {
@@ -607,6 +652,7 @@ fn record_info(r: &Record, l: &Listing) -> ProcInfo {
         output_bytes: Some(r.out_bytes),
         output_tail: tail,
         dir: Some(r.dir.clone()),
+        group_running: r.group_alive,
     }
 }
 
@@ -659,6 +705,7 @@ pub fn merge(l: Listing, execs: Vec<ExecStatus>, kind: EngineKind) -> Vec<ProcIn
             output_bytes: None,
             output_tail: None,
             dir: None,
+            group_running: false,
         };
         if e.running {
             let want = join_cmdline(&info.cmd);
@@ -840,7 +887,7 @@ mod tests {
         field(&mut b, "start", b"1763704790 990.5\n");
         field(&mut b, "pid", b"10 10 9 99000 98999\n");
         field(&mut b, "exit", b"3 1763704795 995.75\n");
-        b.extend_from_slice(b"A 0 0 7\n");
+        b.extend_from_slice(b"A 0 0 7 1\n");
         // Output with a line that looks like a tag, and no newline at the end.
         field(&mut b, "tail", b"R x\nabc");
         b.extend_from_slice(b"R /dev/shm/.boxdeck/11223344\n");
@@ -900,6 +947,8 @@ mod tests {
         assert_eq!(own.duration_secs, Some(5.25));
         assert_eq!(own.started_at.as_deref(), Some("2025-11-21T05:59:50Z"));
         assert_eq!(own.cmd, ["sh", "-c", "echo hi"]);
+        assert!(own.group_running && own.is_killable());
+        assert_eq!(own.state_text(), "exit 3 + children");
         let running = v.iter().find(|p| p.id == "11223344").unwrap();
         assert_eq!(running.state, ProcState::Running);
         assert_eq!(running.exec_id.as_deref(), Some("e1"));
@@ -956,6 +1005,7 @@ mod tests {
             output_bytes: None,
             output_tail: None,
             dir: None,
+            group_running: false,
         };
         let v = vec![mk("ab12"), mk("ab34"), mk("cd56")];
         assert_eq!(find_proc(&v, "s", "cd").unwrap().id, "cd56");
@@ -988,6 +1038,7 @@ mod tests {
             output_bytes: None,
             output_tail: None,
             dir: None,
+            group_running: false,
         }
     }
 }

@@ -275,14 +275,8 @@ fn list_query(opts: &PruneOptions) -> ListQuery {
 /// Make the plan from the engines' current state: list, apply the rule, fingerprint each
 /// candidate. A candidate that changed while being fingerprinted is moved to `kept`.
 pub async fn plan(fleet: &Fleet, opts: &PruneOptions) -> Result<PrunePlan> {
-    let q = list_query(opts);
-    let lists = futures::future::join_all(fleet.engines.iter().map(|e| e.list(&q))).await;
-    let mut all = Vec::new();
-    for l in lists {
-        all.extend(l?);
-    }
     let now = chrono::Utc::now().timestamp();
-    let mut plan = select(&all, opts, now);
+    let mut plan = plan_at_once(fleet, opts).await?;
     let items = std::mem::take(&mut plan.remove);
     let checked: Vec<(PruneItem, Result<Option<ContainerDetails>>)> = futures::stream::iter(items)
         .map(|item| async move {
@@ -317,12 +311,32 @@ pub async fn plan(fleet: &Fleet, opts: &PruneOptions) -> Result<PrunePlan> {
     Ok(plan)
 }
 
+/// The plan for a prune carried out at once, with no preview in between (`prune --yes`, and
+/// the dry run, which lists the same set): the listing and the rule, without fingerprints.
+/// [`remove_one`] then skips the pre-removal inspect and relies on the engine, which refuses
+/// to remove a live container without force; a refusal is re-checked and reported as skipped.
+/// Same rule, same set; only the preview-to-removal check needs the fingerprints of [`plan`].
+pub async fn plan_at_once(fleet: &Fleet, opts: &PruneOptions) -> Result<PrunePlan> {
+    let q = list_query(opts);
+    let lists = futures::future::join_all(fleet.engines.iter().map(|e| e.list(&q))).await;
+    let mut all = Vec::new();
+    for l in lists {
+        all.extend(l?);
+    }
+    Ok(select(&all, opts, chrono::Utc::now().timestamp()))
+}
+
 /// Re-check one planned item and remove it if it still qualifies and has not changed.
+/// Items with a fingerprint (a previewed plan) are inspected first and skipped when anything
+/// changed; items without one go straight to a non-forced removal (see [`plan_at_once`]).
 pub async fn remove_one(engine: &Engine, item: &PruneItem, opts: &PruneOptions) -> PruneOutcome {
     let id = &item.sandbox.id;
     let gone = || PruneOutcome::Skipped {
         reason: "already gone".into(),
     };
+    if item.fingerprint.is_none() {
+        return remove_checked(engine, item, opts).await;
+    }
     let now = match engine.inspect(id).await {
         Ok(d) => d,
         Err(e) if crate::engine::is_not_found(&e) => return gone(),
@@ -353,13 +367,22 @@ pub async fn remove_one(engine: &Engine, item: &PruneItem, opts: &PruneOptions) 
             reason: "started or restarted since the preview".into(),
         };
     }
+    remove_checked(engine, item, opts).await
+}
+
+/// Remove without force; when the engine refuses, find out why.
+async fn remove_checked(engine: &Engine, item: &PruneItem, opts: &PruneOptions) -> PruneOutcome {
+    let id = &item.sandbox.id;
+    let gone = || PruneOutcome::Skipped {
+        reason: "already gone".into(),
+    };
     match engine.remove(id, false, opts.volumes).await {
         Ok(()) => PruneOutcome::Removed { bytes: item.size_bytes },
         Err(e) if crate::engine::is_not_found(&e) => gone(),
         Err(e) => match engine.inspect(id).await {
             // The engine refused because it started in the last instant: keep it, say why.
             Ok(d) if d.running || d.paused || d.state.is_live() => PruneOutcome::Skipped {
-                reason: format!("now {} (started since the preview)", d.state),
+                reason: format!("now {} (started since it was listed)", d.state),
             },
             Err(e2) if crate::engine::is_not_found(&e2) => gone(),
             _ => PruneOutcome::Failed { error: e.message },
@@ -410,7 +433,7 @@ pub async fn execute(
 
 /// Plan and execute in one go (no preview): for callers that already confirmed.
 pub async fn prune(fleet: &Fleet, opts: &PruneOptions) -> Result<(PrunePlan, PruneReport)> {
-    let p = plan(fleet, opts).await?;
+    let p = plan_at_once(fleet, opts).await?;
     let r = execute(fleet, &p, opts, &mut |_, _| {}).await;
     Ok((p, r))
 }

@@ -103,4 +103,6 @@ pub enum Dialog {
     Fanout(crate::procview::FanoutView),
     /// Prune preview, progress and summary (issue 6).
     Prune(crate::views::prune::PruneView),
+    /// Save the log pane to a file: the path being typed.
+    SaveLog(TextInput),
 }

@@ -6,7 +6,7 @@
 //! [`State::dirty`] says a redraw is needed; nothing redraws otherwise.
 
 pub mod dialog;
-pub mod logs;
+pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,11 +15,11 @@ use ratatui::layout::Rect;
 use crate::app::keymap::KeyMap;
 use crate::app::msg::{Action, RowKey, Target};
 use crate::engine::{ContainerDetails, StatsSample};
+use crate::logview::{LogPane, LogTheme};
 use crate::sandbox::Sandbox;
 use crate::views::theme::Theme;
 
 pub use dialog::{Dialog, TextInput};
-pub use logs::LogBuf;
 
 /// One table row: the sandbox and its latest stats sample (visible rows only).
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +128,8 @@ pub enum Mode {
     Filter(TextInput),
     /// `:`: a palette command being typed.
     Palette(TextInput),
+    /// `/` in the focused Logs tab: a log search being typed (applied on Enter).
+    LogSearch(TextInput),
 }
 
 /// Table sort columns, in `o` order.
@@ -205,7 +207,7 @@ pub enum Effect {
     SetMouseCapture(bool),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct State {
     /// Every known row, by key.
     pub rows: BTreeMap<RowKey, Row>,
@@ -239,7 +241,9 @@ pub struct State {
     pub details: Option<(RowKey, Box<ContainerDetails>)>,
     /// Inspect tab scroll (lines).
     pub inspect_scroll: u16,
-    pub logs: LogBuf,
+    /// The followed row's log (the `logview` pane).
+    pub logs: LogPane,
+    pub log_theme: LogTheme,
     /// Whose log `logs` holds.
     pub logs_key: Option<RowKey>,
     pub mouse_capture: bool,
@@ -296,7 +300,8 @@ impl State {
             engines: Vec::new(),
             details: None,
             inspect_scroll: 0,
-            logs: LogBuf::new(ring_lines),
+            logs: LogPane::new(ring_lines),
+            log_theme: theme.log_theme(),
             logs_key: None,
             mouse_capture: true,
             keymap,

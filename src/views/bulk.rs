@@ -174,19 +174,9 @@ pub fn draw(f: &mut Frame, area: Rect, v: &BulkView, t: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(if v.finished() {
-        Line::from(vec![
-            Span::styled(" Esc", key),
-            Span::raw(format!(
-                "/Enter close{}",
-                if failed > 0 {
-                    " · failures stay listed above"
-                } else {
-                    ""
-                }
-            )),
-        ])
+        Line::from(vec![Span::styled(" Esc", key), Span::raw(" close")])
     } else {
-        Line::from(vec![Span::styled(" Esc", key), Span::raw(" hide (the work goes on)")])
+        Line::styled(" working; the dashboard stays usable", dim)
     });
     let border = if failed > 0 { t.error } else { t.accent };
     let block = Block::default()

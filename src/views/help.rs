@@ -21,9 +21,23 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
             Span::raw(c.describe()),
         ]));
     }
-    lines.push(Line::styled(" Logs tab", Style::default().fg(t.header)));
-    lines.push(Line::raw(" t             timestamps on/off"));
-    lines.push(Line::raw(" j k g G       scroll, top, follow the end"));
+    lines.push(Line::styled(
+        " Logs tab (focused with Tab)",
+        Style::default().fg(t.header),
+    ));
+    for (k, d) in [
+        ("j k g G", "scroll, top, follow the end"),
+        ("h l", "scroll sideways (wrap off)"),
+        ("/ n N", "search, next / previous match"),
+        ("f", "show only matching lines"),
+        ("t w", "timestamps, wrap"),
+        ("S C", "save to a file, clear"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {k:<14}"), Style::default().fg(t.accent)),
+            Span::raw(d),
+        ]));
+    }
     lines.push(Line::styled(" Palette (:)", Style::default().fg(t.header)));
     for (c, d) in super::palette::COMMANDS {
         lines.push(Line::from(vec![

@@ -80,7 +80,7 @@ pub fn lines<'a>(d: &'a ContainerDetails, live: Option<&StatsSample>, t: &Theme)
             }
             if let Some(o) = &h.last_output {
                 for l in o.lines().take(5) {
-                    out.push(kv("last output", crate::state::logs::sanitize(l)));
+                    out.push(kv("last output", crate::state::text::sanitize(l)));
                 }
             }
         }

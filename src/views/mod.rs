@@ -15,6 +15,7 @@ pub mod palette;
 pub mod processes;
 pub mod prune;
 pub mod run;
+pub mod savelog;
 pub mod sessions;
 pub mod status;
 pub mod table;
@@ -90,6 +91,7 @@ pub fn draw(f: &mut Frame, s: &State) {
             crate::procview::draw_fanout(f, f.area(), v, &crate::procview::wire::styles(&s.theme))
         }
         Some(Dialog::Prune(p)) => prune::draw(f, f.area(), p, &s.theme),
+        Some(Dialog::SaveLog(p)) => savelog::draw(f, f.area(), p, &s.theme),
         None => {}
     }
     if s.help {

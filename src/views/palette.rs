@@ -40,9 +40,13 @@ pub fn completions(typed: &str) -> Vec<&'static str> {
 pub fn draw_input_line(f: &mut Frame, area: Rect, s: &State) {
     let t = &s.theme;
     match &s.mode {
-        Mode::Filter(input) | Mode::Palette(input) => {
+        Mode::Filter(input) | Mode::Palette(input) | Mode::LogSearch(input) => {
             let (prefix, hint) = match &s.mode {
                 Mode::Filter(_) => ("/", "  Enter keeps · Esc clears".to_string()),
+                Mode::LogSearch(_) => (
+                    "search log: ",
+                    "  Enter searches · n/N next/previous · f filter".to_string(),
+                ),
                 _ => {
                     let c = completions(&input.text);
                     let hint = if c.is_empty() {
@@ -59,7 +63,7 @@ pub fn draw_input_line(f: &mut Frame, area: Rect, s: &State) {
                 Span::styled(hint, Style::default().fg(t.dim)),
             ]);
             f.render_widget(line, area);
-            let col = input.text[..input.cursor].chars().count() as u16 + 1;
+            let col = (prefix.chars().count() + input.text[..input.cursor].chars().count()) as u16;
             if col < area.width {
                 f.set_cursor_position(Position::new(area.x + col, area.y));
             }

@@ -283,8 +283,9 @@ impl PruneView {
 pub fn draw(f: &mut Frame, area: Rect, v: &PruneView, t: &Theme) {
     let dim = Style::default().fg(t.dim);
     let key = Style::default().fg(t.accent).add_modifier(Modifier::BOLD);
-    let r = super::centered(area, 84, area.height.saturating_sub(4).clamp(8, 24));
-    let inner_w = r.width.saturating_sub(2) as usize;
+    // The height follows the content, up to most of the screen.
+    let max_h = area.height.saturating_sub(4).clamp(8, 30);
+    let inner_w = 90.min(area.width).saturating_sub(2) as usize;
     let mut lines: Vec<Line> = Vec::new();
     let opts = v.describe_opts();
     let head = match v.phase {
@@ -316,26 +317,20 @@ pub fn draw(f: &mut Frame, area: Rect, v: &PruneView, t: &Theme) {
     if !v.rows.is_empty() {
         lines.push(Line::styled(
             format!(
-                " {:<28} {:<12} {:<8} {:<8} {:<14} {:>9}",
-                "NAME", "ID", "ENGINE", "STATE", "PROJECT", "SIZE"
+                " {:<4} {:<24} {:<12} {:<8} {:<8} {:<12} {:>9}",
+                "", "NAME", "ID", "ENGINE", "STATE", "PROJECT", "SIZE"
             ),
             Style::default().fg(t.header).add_modifier(Modifier::BOLD),
         ));
     }
+    // Each row is one line, plus one for the reason of a skip or a failure.
     let footer_h = 2;
-    let room = (r.height as usize).saturating_sub(2 + lines.len() + footer_h);
-    let start = v.scroll.min(v.rows.len().saturating_sub(room.max(1)));
-    for row in v.rows.iter().skip(start).take(room) {
+    let room = (max_h as usize).saturating_sub(2 + lines.len() + footer_h + 1);
+    let start = v.scroll.min(v.rows.len().saturating_sub(1));
+    let mut used = 0;
+    let mut shown = 0;
+    for row in v.rows.iter().skip(start) {
         let s = &row.item.sandbox;
-        let base = format!(
-            " {:<28} {:<12} {:<8} {:<8} {:<14} {:>9}",
-            super::ellipsize(&s.name, 28),
-            s.short_id(),
-            super::ellipsize(&s.engine, 8),
-            s.state.as_str(),
-            super::ellipsize(s.project.as_deref().unwrap_or("-"), 14),
-            human_bytes(row.item.size_bytes)
-        );
         let (mark, style, why) = match &row.status {
             ItemStatus::Pending if v.phase == Phase::Running => ("…", dim, None),
             ItemStatus::Pending => ("", Style::default(), None),
@@ -343,18 +338,32 @@ pub fn draw(f: &mut Frame, area: Rect, v: &PruneView, t: &Theme) {
             ItemStatus::Skipped(w) => ("skip", Style::default().fg(t.paused), Some(w)),
             ItemStatus::Failed(w) => ("FAIL", Style::default().fg(t.error), Some(w)),
         };
-        let mut spans = vec![Span::styled(base, style), Span::styled(format!(" {mark}"), style)];
+        let need = 1 + usize::from(why.is_some());
+        if used + need > room {
+            break;
+        }
+        lines.push(Line::styled(
+            format!(
+                " {:<4} {:<24} {:<12} {:<8} {:<8} {:<12} {:>9}",
+                mark,
+                super::ellipsize(&s.name, 24),
+                s.short_id(),
+                super::ellipsize(&s.engine, 8),
+                s.state.as_str(),
+                super::ellipsize(s.project.as_deref().unwrap_or("-"), 12),
+                human_bytes(row.item.size_bytes)
+            ),
+            style,
+        ));
         if let Some(w) = why {
-            spans.push(Span::styled(format!(" {w}"), style));
+            lines.push(Line::styled(super::ellipsize(&format!("      └ {w}"), inner_w), style));
         }
-        let line = Line::from(spans);
-        lines.push(line);
+        used += need;
+        shown += 1;
     }
-    if v.rows.len() > room && room > 0 {
-        let below = v.rows.len().saturating_sub(start + room);
-        if below > 0 {
-            lines.push(Line::styled(format!(" … {below} more (j/k scroll)"), dim));
-        }
+    let below = v.rows.len().saturating_sub(start + shown);
+    if below > 0 {
+        lines.push(Line::styled(format!(" … {below} more (j/k scroll)"), dim));
     }
     lines.push(Line::raw(""));
     lines.push(match v.phase {
@@ -377,6 +386,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &PruneView, t: &Theme) {
         Phase::Preview if !v.rows.is_empty() => t.error,
         _ => t.accent,
     };
+    let r = super::centered(area, 90, (lines.len() as u16).saturating_add(2).min(max_h));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(border))

@@ -90,6 +90,17 @@ impl Theme {
         }
     }
 
+    /// The log pane's styles from these colours.
+    pub fn log_theme(&self) -> crate::logview::LogTheme {
+        crate::logview::LogTheme {
+            stderr: Style::default().fg(self.stderr),
+            stderr_marker: Style::default().fg(self.error),
+            timestamp: Style::default().fg(self.dim),
+            dim: Style::default().fg(self.dim),
+            ..Default::default()
+        }
+    }
+
     pub fn title(&self) -> Style {
         Style::default().fg(self.accent).add_modifier(Modifier::BOLD)
     }

@@ -35,6 +35,9 @@ pub struct EngineWorker {
     /// Live (running/paused) containers, from the listing and events.
     live: HashSet<String>,
     follow: Option<String>,
+    /// The follow was cut (engine lost, container stopped): resume it instead of re-reading the
+    /// tail, once the UI says from when (`Msg::LogResume` -> `Action::ResumeLogs`).
+    follow_broken: bool,
     stats_tasks: HashMap<String, JoinHandle<()>>,
     log_task: Option<JoinHandle<()>>,
     stats_tx: UnboundedSender<(String, StatsSample)>,
@@ -69,6 +72,7 @@ impl EngineWorker {
             watch: HashSet::new(),
             live: HashSet::new(),
             follow: None,
+            follow_broken: false,
             stats_tasks: HashMap::new(),
             log_task: None,
             stats_tx,
@@ -132,7 +136,50 @@ impl EngineWorker {
         match a {
             Action::SetAll(b) => self.all = b,
             Action::Watch(keys) => self.watch = keys.into_iter().map(|k| k.id).collect(),
-            Action::FollowLogs(k) => self.follow = k.map(|k| k.id),
+            Action::FollowLogs(k) => {
+                let id = k.map(|k| k.id);
+                if id != self.follow {
+                    self.follow = id;
+                    self.follow_broken = false;
+                }
+            }
+            // Asked again once the engine is back.
+            Action::ResumeLogs { .. } => {}
+            // Prune and bulk dialogs wait for every engine: answer them, do not leave them hanging.
+            Action::PrunePlan(_) => self.send(Msg::PrunePlanFailed {
+                engine: self.name.clone(),
+                error: "disconnected".into(),
+            }),
+            Action::PruneRun { plan, .. } => {
+                for item in plan.remove {
+                    self.send(Msg::PruneItem {
+                        engine: self.name.clone(),
+                        id: item.sandbox.id,
+                        outcome: prune::PruneOutcome::Failed {
+                            error: format!("engine {} is disconnected", self.name),
+                        },
+                    });
+                }
+                self.send(Msg::PruneDone {
+                    engine: self.name.clone(),
+                });
+            }
+            Action::Lifecycle { targets, .. } => {
+                for t in targets {
+                    self.send(Msg::BulkItem {
+                        engine: self.name.clone(),
+                        id: t.key.id,
+                        status: BulkStatus::Failed(format!("engine {} is disconnected", self.name)),
+                    });
+                }
+                self.send(Msg::BulkDone {
+                    engine: self.name.clone(),
+                });
+                self.send(Msg::Error(format!(
+                    "engine {} is disconnected; try again when it is back",
+                    self.name
+                )));
+            }
             _ => self.send(Msg::Error(format!(
                 "engine {} is disconnected; try again when it is back",
                 self.name
@@ -146,6 +193,14 @@ impl EngineWorker {
         }
         if let Some(t) = self.log_task.take() {
             t.abort();
+            self.follow_broken |= self.follow.is_some();
+        }
+    }
+
+    /// Ask the UI from when to resume the cut follow.
+    fn ask_resume(&mut self) {
+        if let Some(id) = &self.follow {
+            self.send(Msg::LogResume(self.key(id)));
         }
     }
 
@@ -183,8 +238,12 @@ impl EngineWorker {
             return End::Lost(e.message);
         }
         self.sync_stats(&engine);
-        self.start_follow(&engine);
-        let mut flush = tokio::time::interval(Duration::from_millis(500));
+        if self.follow_broken {
+            self.ask_resume();
+        } else {
+            self.start_follow(&engine, None);
+        }
+        let mut flush = tokio::time::interval(Duration::from_secs(1));
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut pending: HashMap<String, StatsSample> = HashMap::new();
         loop {
@@ -209,7 +268,7 @@ impl EngineWorker {
                     pending.insert(id, s);
                 }
                 _ = flush.tick(), if !pending.is_empty() => {
-                    // Batched: one burst per half second however many rows are watched.
+                    // Batched: one burst per second however many rows are watched.
                     for (id, sample) in pending.drain() {
                         if self.watch.contains(&id) {
                             self.send(Msg::Stats { key: self.key(&id), sample });
@@ -250,8 +309,11 @@ impl EngineWorker {
                         self.send(Msg::Upsert(sb));
                         if live && !was_live {
                             self.sync_stats(engine);
-                            if self.follow.as_deref() == Some(id) {
-                                self.start_follow(engine);
+                            if self.follow.as_deref() == Some(id)
+                                && self.log_task.as_ref().is_none_or(|t| t.is_finished())
+                            {
+                                // Restarted: continue after the lines already shown.
+                                self.ask_resume();
                             }
                         }
                     }
@@ -290,23 +352,34 @@ impl EngineWorker {
         }
     }
 
-    /// (Re)start the log follow: tail from the config, then follow, with timestamps.
-    fn start_follow(&mut self, engine: &Engine) {
+    /// (Re)start the log follow, always with timestamps. `resume: None` starts afresh (the pane
+    /// is reset, the tail from the config is read, then followed); `Some(since)` continues a cut
+    /// follow from `since` (the pane skips lines it already has), or from the tail when None.
+    fn start_follow(&mut self, engine: &Engine, resume: Option<Option<i64>>) {
         if let Some(t) = self.log_task.take() {
             t.abort();
         }
+        self.follow_broken = false;
         let Some(id) = self.follow.clone() else { return };
         let key = self.key(&id);
+        let since = resume.flatten();
         let q = LogsQuery {
             follow: true,
-            tail: Some(self.config.logs.tail),
-            since: None,
+            tail: if since.is_some() {
+                None
+            } else {
+                Some(self.config.logs.tail)
+            },
+            since,
             timestamps: true,
         };
         let mut stream = engine.logs(&id, &q);
         let msgs = self.msgs.clone();
+        let fresh = resume.is_none();
         self.log_task = Some(tokio::spawn(async move {
-            let _ = msgs.send(Msg::LogReset(key.clone()));
+            if fresh {
+                let _ = msgs.send(Msg::LogReset(key.clone()));
+            }
             while let Some(r) = stream.next().await {
                 match r {
                     Ok(chunk) => {
@@ -351,7 +424,12 @@ impl EngineWorker {
                 let id = k.map(|k| k.id);
                 if id != self.follow || self.log_task.as_ref().is_none_or(|t| t.is_finished()) {
                     self.follow = id;
-                    self.start_follow(engine);
+                    self.start_follow(engine, None);
+                }
+            }
+            Action::ResumeLogs { key, since } => {
+                if self.follow.as_deref() == Some(key.id.as_str()) {
+                    self.start_follow(engine, Some(since));
                 }
             }
             Action::Inspect(k) => {
@@ -610,7 +688,7 @@ async fn run_command(engine: Engine, targets: Vec<Target>, command: String, msgs
                 })
                 .lines()
                 .next()
-                .map(crate::state::logs::sanitize)
+                .map(crate::state::text::sanitize)
                 .unwrap_or_default();
                 any_failed |= out.exit_code != 0;
                 lines.push(format!("{}: exit {} {first}", t.name, out.exit_code));

@@ -126,6 +126,10 @@ pub async fn route(
                     let _ = tx.send(Action::FollowLogs(mine));
                 }
             }
+            Action::ResumeLogs { key, since } => {
+                let engine = key.engine.clone();
+                send(&workers, &engine, Action::ResumeLogs { key, since });
+            }
             Action::Inspect(k) => {
                 let engine = k.engine.clone();
                 send(&workers, &engine, Action::Inspect(k));

@@ -111,6 +111,9 @@ impl ProcAction {
     }
 }
 
+/// How much of an existing output a follow reads before the live part.
+pub const FOLLOW_FROM_END: u64 = 256 * 1024;
+
 /// The per-engine state: the one output follow in flight, and the settled exec records.
 #[derive(Default)]
 pub struct ProcWorker {
@@ -166,7 +169,9 @@ impl ProcWorker {
                         )
                     };
                     let short = &key.id[..key.id.len().min(12)];
-                    let r = procs::output(&engine, &key.id, short, &p, 0, p.is_running(), &mut sink).await;
+                    // The pane keeps the last lines only: start near the end of a long output.
+                    let from = p.output_bytes.unwrap_or(0).saturating_sub(FOLLOW_FROM_END);
+                    let r = procs::output(&engine, &key.id, short, &p, from, p.is_running(), &mut sink).await;
                     send(
                         &msgs,
                         ProcMsg::OutputEnded {

@@ -1,0 +1,227 @@
+//! End to end: prune from the dashboard (the real `boxdeck` binary in a pseudo-terminal)
+//! against the real engines (Docker and Podman at once, when both are up).
+//!
+//! The engines are shared with other tests, so the real prune is restricted to this test's
+//! containers with `:prune --label boxdeck.test-run=<id>` (the same narrowing filter the CLI
+//! has); `P` (default rule) is only opened and cancelled, which removes nothing. The preview
+//! must list exactly this test's stopped, non-persistent sandboxes; one of them is started
+//! between the preview and the confirmation and must be skipped and kept; the summary must
+//! report the removed count, the space and the skip; the engine must agree.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use boxdeck::engine::{CreateSpec, Engine};
+use boxdeck::sandbox::labels;
+use common::{RUN_LABEL, RunId, TEST_IMAGE, TestEngine};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 45;
+const COLS: u16 = 160;
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+}
+
+impl Screen {
+    fn contents(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str, within: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + within;
+        loop {
+            let c = self.contents();
+            if pred(&c) {
+                return c;
+            }
+            if Instant::now() > end {
+                panic!("timed out waiting for {what}; screen:\n{c}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// A sandbox of this run: `started` leaves it running, else it is created, started and stopped.
+async fn sandbox(e: &Engine, run: &RunId, base: &str, started: bool, persist: bool) -> String {
+    let name = run.name(base);
+    let mut l: BTreeMap<String, String> =
+        labels::for_new_sandbox(&name, persist, None, "default", &boxdeck::util::now_rfc3339());
+    l.insert(RUN_LABEL.into(), run.id.clone());
+    let id = e
+        .create(&CreateSpec {
+            name: name.clone(),
+            image: TEST_IMAGE.into(),
+            cmd: Some(vec!["sleep".into(), "infinity".into()]),
+            labels: l,
+            network: Some("none".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("create");
+    e.start(&id).await.expect("start");
+    if !started {
+        e.stop(&id, 0).await.expect("stop");
+    }
+    name
+}
+
+#[test]
+fn prune_from_the_dashboard() {
+    let engines = common::engines();
+    if engines.is_empty() {
+        return;
+    }
+    let run = RunId::new(&engines);
+    let rt = common::rt();
+    // (engine, name, expected to be removed)
+    let mut made: Vec<(TestEngine, Engine, String, bool)> = Vec::new();
+    let mut racer: Option<(Engine, String)> = None;
+    for te in &engines {
+        let e = rt.block_on(te.connect());
+        // Short names: the dialog shows 24 characters of a name.
+        let k = &te.kind[..1];
+        for (base, started, persist, removed) in [
+            (format!("{k}-old1"), false, false, true),
+            (format!("{k}-old2"), false, false, true),
+            (format!("{k}-live"), true, false, false),
+            (format!("{k}-keep"), false, true, false),
+        ] {
+            let n = rt.block_on(sandbox(&e, &run, &base, started, persist));
+            made.push((te.clone(), e.clone(), n, removed));
+        }
+        if racer.is_none() {
+            let n = rt.block_on(sandbox(&e, &run, &format!("{k}-race"), false, false));
+            racer = Some((e.clone(), n.clone()));
+            made.push((te.clone(), e.clone(), n, false));
+        }
+    }
+    let (racer_engine, racer_name) = racer.unwrap();
+    let to_remove = made.iter().filter(|m| m.3).count();
+
+    let pty = native_pty_system();
+    let pair = pty
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
+    cmd.env("BOXDECK_CONFIG", &run.config);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("DOCKER_HOST");
+    cmd.env_remove("DOCKER_CONTEXT");
+    for te in &engines {
+        cmd.args(["--host", &te.url]);
+    }
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+    let p2 = parser.clone();
+    let reader_thread = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => p2.lock().unwrap().process(&buf[..n]),
+            }
+        }
+    });
+    let screen = Screen { parser };
+    let mut send = |bytes: &[u8]| {
+        writer.write_all(bytes).unwrap();
+        writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let all_up = |c: &str| engines.iter().all(|te| c.contains(&format!("● {}", te.kind)));
+    screen.wait_for("the table", Duration::from_secs(30), |c| {
+        c.contains("NAME") && all_up(c)
+    });
+
+    // Hide every row (the filter matches nothing), so names on screen are the dialog's.
+    send(b"/");
+    send(format!("nothing-matches-{}\r", run.id).as_bytes());
+    screen.wait_for("an empty table", Duration::from_secs(10), |c| {
+        c.contains("Sandboxes 0/")
+    });
+
+    // `P` opens the preview of the default rule; Esc cancels it and nothing is removed.
+    send(b"P");
+    screen.wait_for("the prune dialog", Duration::from_secs(30), |c| {
+        c.contains("Prune") && (c.contains("Will remove") || c.contains("Nothing to prune"))
+    });
+    send(b"\x1b");
+    screen.wait_for("the dialog closed", Duration::from_secs(10), |c| {
+        !c.contains("y/Enter remove them")
+    });
+    for m in &made {
+        assert!(
+            rt.block_on(m.1.inspect(&m.2)).is_ok(),
+            "{} removed by a cancelled prune",
+            m.2
+        );
+    }
+
+    // The preview of this run's containers.
+    send(format!(":prune --label {}\r", run.label()).as_bytes());
+    let c = screen.wait_for("the preview", Duration::from_secs(30), |c| {
+        c.contains("y/Enter remove them")
+    });
+    let want = format!("Will remove {} stopped sandboxes", to_remove + 1);
+    assert!(c.contains(&want), "expected '{want}':\n{c}");
+    for (_, _, name, removed) in &made {
+        let listed = c.contains(name.as_str());
+        let expected = *removed || *name == racer_name;
+        assert_eq!(listed, expected, "{name} listed={listed}:\n{c}");
+    }
+    let live = engines.len();
+    assert!(
+        c.contains(&format!("kept: {live} running or paused, {live} persistent")),
+        "kept counts:\n{c}"
+    );
+
+    // Between preview and confirmation the racer is started: it must be skipped and kept.
+    rt.block_on(racer_engine.start(&racer_name)).unwrap();
+    send(b"y");
+    let c = screen.wait_for("the summary", Duration::from_secs(60), |c| {
+        c.contains("Esc/Enter close")
+    });
+    let summary = format!("removed {to_remove} sandboxes, reclaimed ");
+    assert!(c.contains(&summary), "expected '{summary}':\n{c}");
+    assert!(c.contains("1 skipped"), "{c}");
+    assert!(c.contains("changed since the preview"), "{c}");
+    assert!(!c.contains("failed"), "{c}");
+    for (_, e, name, removed) in &made {
+        let exists = rt.block_on(e.inspect(name)).is_ok();
+        assert_eq!(exists, !removed, "{name}: exists={exists}");
+    }
+    send(b"\x1b");
+    screen.wait_for("the dialog closed", Duration::from_secs(10), |c| {
+        !c.contains("Esc/Enter close")
+    });
+
+    send(b"q");
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            panic!("the dashboard did not quit on q");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    drop(pair.master);
+    let _ = reader_thread.join();
+}
