@@ -798,3 +798,64 @@ fn logs_tab_keys_search_filter_save_and_resume() {
     );
     assert_eq!(s.logs.len(), 5);
 }
+
+#[test]
+fn tiny_terminals_draw_every_pane_and_dialog_without_panic() {
+    for (w, h) in [(1, 1), (2, 3), (10, 4), (20, 6), (40, 8)] {
+        let (mut s, rows) = fixture();
+        s.area = ratatui::layout::Rect::new(0, 0, w, h);
+        on_msg(
+            &mut s,
+            Msg::Details {
+                key: key_of(&rows[0]),
+                details: Box::new(details(&rows[0])),
+            },
+        );
+        on_msg(
+            &mut s,
+            Msg::EngineDown {
+                engine: "podman".into(),
+                error: "gone".into(),
+                retry_secs: 2,
+            },
+        );
+        for tab in Tab::ALL {
+            s.tab = tab;
+            render(&mut s, w, h);
+        }
+        for ev in [
+            vec![key('d')],
+            vec![key('c'), code(KeyCode::Tab)],
+            vec![key('x')],
+            vec![key('?')],
+        ] {
+            s.dialog = None;
+            s.help = false;
+            drive(&mut s, ev);
+            render(&mut s, w, h);
+        }
+        s.dialog = None;
+        s.help = false;
+        drive(&mut s, vec![key(':')]);
+        render(&mut s, w, h);
+        drive(&mut s, vec![code(KeyCode::Esc), code(KeyCode::Tab), key('S')]);
+        render(&mut s, w, h);
+        drive(&mut s, vec![code(KeyCode::Esc), key('z')]);
+        render(&mut s, w, h);
+    }
+}
+
+#[test]
+fn identical_stats_do_not_redraw() {
+    let (mut s, rows) = fixture();
+    let k = key_of(&rows[0]);
+    let sample = s.rows[&k].stats.unwrap();
+    drive(&mut s, vec![]);
+    assert!(!s.dirty);
+    on_msg(&mut s, Msg::Stats { key: k.clone(), sample });
+    assert!(!s.dirty, "the same numbers: nothing to redraw");
+    let mut busier = sample;
+    busier.cpu_percent += 1.0;
+    on_msg(&mut s, Msg::Stats { key: k, sample: busier });
+    assert!(s.dirty);
+}

@@ -6,8 +6,8 @@
 //!   and `d` + `y` destroy it; `q` quits with the terminal restored.
 //! - An engine that goes away (a socket proxy in front of Docker is cut) shows a banner; when
 //!   it comes back the table and the log follow resume by themselves.
-//! - Docker and Podman at once: both engines' rows, the engine column; SIGTERM restores the
-//!   terminal.
+//! - Docker and Podman at once (the second added with `:host URL`): both engines' rows, the
+//!   engine column; SIGTERM restores the terminal.
 
 mod common;
 
@@ -263,8 +263,14 @@ fn both_engines_at_once_and_sigterm_restores_the_terminal() {
     for e in &engines {
         names.push(rid.create(&e.url, &rid.name(e.kind), &[]));
     }
-    let urls: Vec<&str> = engines.iter().map(|e| e.url.as_str()).collect();
-    let mut d = Dash::spawn(&rid, &urls);
+    // Start on the first engine; add the second from the palette (`:host URL`).
+    let mut d = Dash::spawn(&rid, &[&engines[0].url]);
+    d.wait_for("the first engine up", Duration::from_secs(20), |c| {
+        c.contains("● docker")
+    });
+    d.send(b":");
+    std::thread::sleep(Duration::from_millis(150));
+    d.send(format!("host {}\r", engines[1].url).as_bytes());
     d.wait_for("both engines up", Duration::from_secs(20), |c| {
         c.contains("● docker") && c.contains("● podman")
     });
@@ -405,6 +411,43 @@ fn engine_that_goes_away_shows_a_banner_and_resumes() {
     });
     assert!(c.contains(&name), "{c}");
 
+    d.send(b"q");
+    assert!(d.wait_exit(Duration::from_secs(10)));
+    d.assert_restored();
+}
+
+#[test]
+fn create_with_a_missing_image_reports_it_on_the_message_line() {
+    let Some(docker) = common::docker() else { return };
+    let rid = RunId::new(std::slice::from_ref(&docker));
+    let image = format!("boxdeck-missing-{}:none", rid.id.to_lowercase());
+    let mut cfg = std::fs::read_to_string(&rid.config).unwrap();
+    cfg.push_str(&format!("[profiles.ghost]\nimage = \"{image}\"\n"));
+    std::fs::write(&rid.config, cfg).unwrap();
+    let name = rid.name("ghost");
+    let _cleanup = RemoveByName(docker.url.clone(), name.clone());
+
+    let mut d = Dash::spawn(&rid, &[&docker.url]);
+    d.wait_for("the table", Duration::from_secs(20), |c| c.contains("● docker"));
+    d.send(b"c");
+    d.wait_for("the create dialog", Duration::from_secs(5), |c| {
+        c.contains("Create a sandbox")
+    });
+    let mut tries = 0;
+    while !d.contents().contains("◂ ghost ▸") {
+        tries += 1;
+        assert!(tries < 20, "no ghost profile in the dialog:\n{}", d.contents());
+        d.send(b"\x1b[C");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    d.send(b"\t");
+    d.send(name.as_bytes());
+    d.send(b"\r");
+    // No registry is reachable: the pull fails and the message line says which image.
+    let c = d.wait_for("the pull failure on the message line", Duration::from_secs(60), |c| {
+        c.contains("create failed") && c.contains(&image)
+    });
+    assert!(c.contains("● docker"), "the dashboard keeps working:\n{c}");
     d.send(b"q");
     assert!(d.wait_exit(Duration::from_secs(10)));
     d.assert_restored();

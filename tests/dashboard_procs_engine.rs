@@ -61,7 +61,7 @@ fn worker_starts_follows_kills_and_fans_out() {
                 &engine,
                 ProcAction::Start {
                     target: target.clone(),
-                    command: "echo first; sleep 1; printf second".into(),
+                    command: "echo first; sleep 4; printf second".into(),
                 },
                 &tx,
             );

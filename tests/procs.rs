@@ -154,11 +154,18 @@ fn sandbox_procs(run: &RunId, url: &str, name: &str) -> String {
 fn kill_ends_the_whole_process_group() {
     each_engine(|e, run| {
         let name = run.create(&e.url, &run.name(&format!("pk-{}", e.kind)), &[]);
+        // `run -d` returns once the process runs, not when it ends (that would take 300 s).
+        let t0 = Instant::now();
         let id = run_d(
             run,
             &e.url,
             &name,
             &["sh", "-c", "sleep 301 & sleep 302 & echo started; wait"],
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "run -d waited {:?}",
+            t0.elapsed()
         );
         wait_for(run, &e.url, &name, &id, 10, |p| {
             p["output_tail"].as_str().is_some_and(|t| t.contains("started"))

@@ -106,11 +106,13 @@ fn stty_size_follows_resize() {
     let f = fixture(&te, "sess-size");
     common::rt().block_on(async {
         let (s, w) = open(&f.engine, &f.name, 91, 27).await;
+        assert!(s.size_applied(WAIT).await, "the TTY has the session's size once open");
         wait_screen(&s, &w, "a prompt", at_prompt).await;
         type_keys(&s, "stty size\r");
         wait_screen(&s, &w, "stty size 27 91", |r| has_line(r, "27 91")).await;
         s.resize(60, 19);
         assert_eq!(s.size(), (60, 19));
+        assert!(s.size_applied(WAIT).await, "the resize reached the TTY");
         type_keys(&s, "clear; stty size\r");
         wait_screen(&s, &w, "stty size 19 60", |r| has_line(r, "19 60")).await;
         // The shell itself saw the change (SIGWINCH updates COLUMNS/LINES).

@@ -80,5 +80,7 @@ pub async fn dashboard(hosts: Vec<String>, config_path: Option<PathBuf>) -> Resu
     )
     .await;
     tui::restore();
+    // Shells do not end when their connection drops: end them before leaving.
+    crate::emulator::tabs::close_all(&mut state.sessions, std::time::Duration::from_secs(3)).await;
     r.map(|_| 0)
 }

@@ -10,6 +10,7 @@ use ratatui::layout::{Position, Rect};
 use super::keymap::Command;
 use super::logwire;
 use super::msg::{Action, Msg, RowKey, Target, Verb};
+use crate::engine::StatsSample;
 use crate::sandbox::create::CreateOptions;
 use crate::sandbox::prune::PruneOptions;
 use crate::state::dialog::{Confirm, CreateDialog, CreateField, Dialog, RunDialog, TextInput};
@@ -21,6 +22,7 @@ use crate::views::prune::{PruneKey, PruneView};
 pub fn on_event(s: &mut State, ev: Event) {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => on_key(s, k),
+        Event::Mouse(m) if crate::emulator::tabs::on_mouse(s, &m) => {}
         Event::Mouse(m) => on_mouse(s, m),
         Event::Resize(w, h) => {
             s.area = Rect::new(0, 0, w, h);
@@ -33,6 +35,9 @@ pub fn on_event(s: &mut State, ev: Event) {
 }
 
 fn on_paste(s: &mut State, text: &str) {
+    if crate::emulator::tabs::on_paste(s, text) {
+        return;
+    }
     let input = match (&mut s.mode, &mut s.dialog) {
         (Mode::Filter(t) | Mode::Palette(t) | Mode::LogSearch(t), _) => t,
         (_, Some(Dialog::Run(r))) => &mut r.command,
@@ -53,6 +58,10 @@ fn on_paste(s: &mut State, text: &str) {
 /// A key press.
 pub fn on_key(s: &mut State, k: KeyEvent) {
     s.dirty = true;
+    // A focused session takes every key but the detach key (Ctrl-C included).
+    if crate::emulator::tabs::on_key(s, &k) {
+        return;
+    }
     if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) && s.dialog.is_none() {
         s.quit = true;
         return;
@@ -121,8 +130,8 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
             }
             true
         }
+        Tab::Sessions => crate::emulator::tabs::detail_key(s, k),
         Tab::Processes => crate::procview::wire::key(s, k),
-        Tab::Sessions => false,
     }
 }
 
@@ -132,7 +141,7 @@ pub fn command(s: &mut State, c: Command) {
     let page = s.table_rows().max(1);
     match c {
         Command::Help => s.help = true,
-        Command::Quit => s.quit = true,
+        Command::Quit => crate::emulator::tabs::on_quit(s),
         Command::Filter => {
             s.mode = Mode::Filter(TextInput::new(&s.filter));
             s.focus = Pane::Table;
@@ -211,6 +220,8 @@ pub fn command(s: &mut State, c: Command) {
             s.split = s.split.saturating_sub(5).max(20);
             s.clamp_offset();
         }
+        // Only meaningful inside a session (see emulator::tabs::on_key).
+        Command::Detach => {}
     }
 }
 
@@ -223,13 +234,9 @@ fn set_tab(s: &mut State, t: Tab) {
     }
 }
 
-/// `Enter`: open a session in the selected sandbox (issue 4 fills this in).
+/// `Enter`: open a session in the selected sandbox, or focus its open one.
 pub fn on_session_key(s: &mut State) {
-    if s.selected_row().is_none() {
-        return;
-    }
-    set_tab(s, Tab::Sessions);
-    s.info("sessions inside the dashboard are coming (issue 4)");
+    crate::emulator::tabs::open_or_focus(s);
 }
 
 /// `x`: run a command in the selected or marked sandboxes.
@@ -375,6 +382,10 @@ pub fn dialog_key(s: &mut State, k: KeyEvent) {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                 let a = c.on_yes.clone();
                 s.dialog = None;
+                if a == Action::Quit {
+                    s.quit = true;
+                    return;
+                }
                 if let Action::Lifecycle { verb, targets } = &a {
                     s.progress = Some(format!("{} {}…", verb.as_str(), names(targets)));
                     for t in targets {
@@ -753,12 +764,16 @@ pub fn on_msg(s: &mut State, m: Msg) {
         }
         Msg::Stats { key, sample } => {
             if let Some(r) = s.rows.get_mut(&key) {
+                // Redraw only when what the table shows changes (idle rows send the same
+                // numbers every second).
+                let shown = |x: &StatsSample| (format!("{:.1}", x.cpu_percent), x.mem_bytes >> 10, x.pids);
+                let changed = r.stats.as_ref().map(shown) != Some(shown(&sample));
                 r.stats = Some(sample);
-                if matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
+                if changed && matches!(s.sort, SortKey::Cpu | SortKey::Memory) {
                     // Re-sorted once after the whole batch (State::sync).
                     s.view_stale = true;
                     s.dirty = true;
-                } else if s.sent_watch.contains(&key) {
+                } else if changed && s.sent_watch.contains(&key) {
                     s.dirty = true;
                 }
             }
@@ -801,6 +816,8 @@ pub fn on_msg(s: &mut State, m: Msg) {
             s.error(t)
         }
         Msg::Quit => s.quit = true,
+        Msg::SessionOpened { key, name, session } => crate::emulator::tabs::on_opened(s, key, name, session),
+        Msg::SessionFailed(key) => crate::emulator::tabs::on_open_failed(s, &key),
         Msg::Procs(m) => crate::procview::wire::on_msg(s, m),
         Msg::PrunePlanned { engine, plan } => {
             if let Some(Dialog::Prune(p)) = &mut s.dialog {

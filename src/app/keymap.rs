@@ -45,10 +45,11 @@ pub enum Command {
     SortReverse,
     GrowSplit,
     ShrinkSplit,
+    Detach,
 }
 
 impl Command {
-    pub const ALL: [Command; 30] = [
+    pub const ALL: [Command; 31] = [
         Command::Help,
         Command::Quit,
         Command::Filter,
@@ -79,6 +80,7 @@ impl Command {
         Command::SortReverse,
         Command::GrowSplit,
         Command::ShrinkSplit,
+        Command::Detach,
     ];
 
     /// The name used in `[keys]`.
@@ -114,6 +116,7 @@ impl Command {
             Command::SortReverse => "sort_reverse",
             Command::GrowSplit => "grow_split",
             Command::ShrinkSplit => "shrink_split",
+            Command::Detach => "detach",
         }
     }
 
@@ -150,6 +153,7 @@ impl Command {
             Command::SortReverse => "reverse the sort order",
             Command::GrowSplit => "grow the table",
             Command::ShrinkSplit => "shrink the table",
+            Command::Detach => "leave a session; it keeps running",
         }
     }
 
@@ -185,6 +189,7 @@ impl Command {
             Command::SortReverse => "O",
             Command::GrowSplit => "+",
             Command::ShrinkSplit => "-",
+            Command::Detach => "ctrl-]",
         }
     }
 

@@ -83,6 +83,16 @@ pub enum Action {
     Run { targets: Vec<Target>, command: String },
     /// Connect one more engine (`:host URL`).
     AddHost(String),
+    /// Quit the dashboard (confirmed by the user; never sent to the workers).
+    Quit,
+    /// Open an interactive session in a sandbox (answer: [`Msg::SessionOpened`]).
+    OpenSession {
+        target: Target,
+        profile: Option<String>,
+        cols: u16,
+        rows: u16,
+        waker: crate::emulator::tabs::Waker,
+    },
     /// Processes tab and `x` (issue 5): see `crate::workers::procs`.
     Procs(crate::workers::procs::ProcAction),
     /// Make the prune plan on every engine (answers: [`Msg::PrunePlanned`] or
@@ -134,6 +144,14 @@ pub enum Msg {
     Error(String),
     /// Quit (SIGTERM).
     Quit,
+    /// A session opened by [`Action::OpenSession`].
+    SessionOpened {
+        key: RowKey,
+        name: String,
+        session: std::sync::Arc<crate::emulator::Session>,
+    },
+    /// Opening a session failed (the reason follows as a [`Msg::Error`]).
+    SessionFailed(RowKey),
     /// Processes tab and fan-out answers (issue 5): see `crate::workers::procs`.
     Procs(crate::workers::procs::ProcMsg),
     /// One engine's prune plan (issue 6).

@@ -17,7 +17,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::Ctx;
-use crate::emulator::session::{MARKER_VAR, signal_session};
+use crate::emulator::session::{MARKER_VAR, resize_until_applied, signal_session};
 use crate::engine::ExecSpec;
 use crate::{Error, Result};
 
@@ -106,7 +106,7 @@ pub async fn run(ctx: &Ctx, a: &ShellArgs) -> Result<i32> {
 
     let raw = if tty { Some(RawMode::enable()?) } else { None };
     if tty && let Ok((cols, rows)) = crossterm::terminal::size() {
-        let _ = t.engine.exec_resize(&h.id, cols, rows).await;
+        let _ = resize_until_applied(&t.engine, &h.id, cols, rows, std::time::Duration::from_secs(10)).await;
     }
     let mut winch = signal(SignalKind::window_change())?;
     let mut term_sig = signal(SignalKind::terminate())?;

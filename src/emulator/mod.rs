@@ -4,6 +4,7 @@
 //!   writer task and resizer; status and close.
 //! - [`term`]: the vt100 0.18 screen with scrollback and query answers, and its tui-term view.
 //! - [`input`]: xterm encoding of keys, pastes and mouse events.
+//! - [`tabs`]: the dashboard's Sessions tab (tabs, key/paste/mouse routing, drawing).
 //! - [`draw`]: drawing a session into a pane (tui-term `PseudoTerminal`, cursor included).
 //! - [`resolve_shell`]: which shell a session runs.
 //!
@@ -12,6 +13,7 @@
 
 pub mod input;
 pub mod session;
+pub mod tabs;
 pub mod term;
 
 use ratatui::Frame;
@@ -30,16 +32,19 @@ use crate::sandbox::Sandbox;
 /// The shell a session runs in `sandbox`: the profile's `shell` when it names one, else
 /// `/bin/bash` when it runs in the sandbox, else `/bin/sh`.
 pub async fn resolve_shell(engine: &Engine, sandbox: &Sandbox, config: &Config) -> Vec<String> {
-    let configured = sandbox
-        .profile
-        .as_deref()
+    shell_for(engine, &sandbox.id, sandbox.profile.as_deref(), config).await
+}
+
+/// [`resolve_shell`] by container id and profile name.
+pub async fn shell_for(engine: &Engine, container: &str, profile: Option<&str>, config: &Config) -> Vec<String> {
+    let configured = profile
         .and_then(|p| config.profile(p).ok())
         .and_then(|p| p.shell)
         .filter(|s| !s.trim().is_empty());
     if let Some(s) = configured {
         return s.split_whitespace().map(str::to_string).collect();
     }
-    default_shell(engine, &sandbox.id).await
+    default_shell(engine, container).await
 }
 
 /// `/bin/bash` when it runs in the container, else `/bin/sh`.

@@ -10,7 +10,7 @@
 //!
 //! A fourth task applies size changes to the exec's TTY, always the newest one.
 //!
-//! Closing sends EOF; if the shell is still there it hangs up every process of the session
+//! Closing sends EOF; if the shell is still there a second later it hangs up every process of the session
 //! inside the sandbox (found by a marker in their environment), then kills them, since dropping
 //! the engine connection ends nothing. The status follows what happened: `Exited(code)` when the
 //! shell ended, `Failed(..)` when the sandbox stopped or vanished or the engine went away.
@@ -94,6 +94,8 @@ pub struct Session {
     shared: Arc<Shared>,
     input: mpsc::UnboundedSender<Vec<u8>>,
     size: watch::Sender<(u16, u16)>,
+    /// The size the exec's TTY has (as far as the engine confirmed).
+    applied: watch::Sender<(u16, u16)>,
     engine: Engine,
     container: String,
     exec_id: String,
@@ -148,17 +150,37 @@ impl Session {
             }
         });
 
-        // Resizer: the newest size to the exec's TTY (the first resize is retried by the engine).
+        // The first size before anything is typed: until then the TTY is 0x0.
+        let first = resize_until_applied(engine, &handle.id, cols, rows, Duration::from_secs(10)).await;
+        let (applied_tx, _) = watch::channel(if first { (cols, rows) } else { (0, 0) });
+        // Resizer: the newest size to the exec's TTY, retried until the engine takes it.
         let (size_tx, mut size_rx) = watch::channel((cols, rows));
+        if first {
+            size_rx.mark_unchanged();
+        } else {
+            size_rx.mark_changed();
+        }
         {
             let engine = engine.clone();
             let id = handle.id.clone();
+            let applied = applied_tx.clone();
             tokio::spawn(async move {
                 loop {
-                    let (c, r) = *size_rx.borrow_and_update();
-                    let _ = engine.exec_resize(&id, c, r).await;
                     if size_rx.changed().await.is_err() {
                         break;
+                    }
+                    let (c, r) = *size_rx.borrow_and_update();
+                    tokio::select! {
+                        ok = resize_until_applied(&engine, &id, c, r, Duration::from_secs(20)) => {
+                            if ok {
+                                applied.send_replace((c, r));
+                            }
+                        }
+                        // A newer size wins; stop retrying the old one.
+                        ch = size_rx.changed() => {
+                            if ch.is_err() { break; }
+                            size_rx.mark_changed();
+                        }
                     }
                 }
             });
@@ -237,6 +259,7 @@ impl Session {
             shared,
             input: in_tx,
             size: size_tx,
+            applied: applied_tx,
             engine: engine.clone(),
             container: container_id.to_string(),
             exec_id: handle.id,
@@ -363,6 +386,16 @@ impl Session {
         self.shared.wake();
     }
 
+    /// Wait until the exec's TTY has the emulated size (resizes reach the engine in the
+    /// background); false if that did not happen within `limit`.
+    pub async fn size_applied(&self, limit: Duration) -> bool {
+        let want = self.size();
+        let mut rx = self.applied.subscribe();
+        tokio::time::timeout(limit, rx.wait_for(|s| *s == want))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
     /// Scroll the view `lines` further back into the scrollback.
     pub fn scroll_back(&self, lines: usize) {
         let mut t = self.terminal();
@@ -418,7 +451,7 @@ impl Session {
             };
             // EOF ends a shell waiting at its prompt.
             let _ = input.send(vec![0x04]);
-            if ended(Duration::from_millis(400)).await {
+            if ended(Duration::from_millis(1000)).await {
                 return;
             }
             for sig in ["HUP", "KILL"] {
@@ -431,9 +464,35 @@ impl Session {
     }
 }
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("container", &self.container)
+            .field("exec_id", &self.exec_id)
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// Resize an exec's TTY, retrying until the engine accepts it or `limit` passes. Until the
+/// exec's process runs the engine refuses resizes, and on a loaded machine that can take longer
+/// than `Engine::exec_resize`'s own retries; a TTY left at 0x0 breaks `stty size` and curses.
+pub async fn resize_until_applied(engine: &Engine, exec_id: &str, cols: u16, rows: u16, limit: Duration) -> bool {
+    let end = tokio::time::Instant::now() + limit;
+    loop {
+        if engine.exec_resize(exec_id, cols, rows).await.is_ok() {
+            return true;
+        }
+        if tokio::time::Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

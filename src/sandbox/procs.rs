@@ -179,9 +179,10 @@ if alive; then kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; fi
 exit 0
 "#;
 
-/// How long one follow exec lives before boxdeck starts the next one at the new offset. Docker
-/// 20.10 and Podman 4.3 end an attached exec whose client went away (checked: an abandoned
-/// `peek -f` leaves no helper behind); the rounds bound the leftover where an engine does not.
+/// How long one follow exec lives before boxdeck starts the next one at the new offset. Neither
+/// Docker 20.10 nor Podman 4.3 ends an exec whose client went away (checked: an abandoned
+/// `peek -f` leaves its helper running), so an abandoned follow (a closed dashboard tab, Ctrl-C)
+/// ends inside the sandbox within one round (20 s), or when the process ends.
 const FOLLOW_ROUNDS: u32 = 100;
 /// The follow script's exit code when its rounds are used up and the process still runs.
 const FOLLOW_AGAIN: i64 = 10;
@@ -367,9 +368,10 @@ pub async fn start(engine: &Engine, container: &str, cmd: &[String], opts: &Deta
     drop(h.input);
     let mut out = Vec::new();
     let mut err = Vec::new();
-    // The wrapper prints the marker, then closes its stdout and stderr: the stream ends while
-    // the wrapper goes on. Read to that end: Docker signals an exec whose client leaves before
-    // its output ended, which would kill the wrapper before it records the exit status.
+    // The wrapper prints the marker, then closes its stdout and stderr and goes on. The engines
+    // end the stream only when the exec's process ends (the runtime holds the pipes), so stop
+    // reading at the marker; leaving the attached stream does not signal the wrapper on Docker
+    // or Podman (checked: exit codes of processes longer than the start are recorded).
     let read = async {
         while let Some(chunk) = h.output.next().await {
             let c = chunk?;
@@ -377,6 +379,11 @@ pub async fn start(engine: &Engine, container: &str, cmd: &[String], opts: &Deta
                 err.extend_from_slice(&c.data);
             } else {
                 out.extend_from_slice(&c.data);
+                if let Some(p) = find(&out, STARTED_MARKER)
+                    && out[p..].contains(&b'\n')
+                {
+                    break;
+                }
             }
         }
         Ok::<(), Error>(())

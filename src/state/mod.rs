@@ -268,6 +268,8 @@ pub struct State {
     pub sent_watch: Vec<RowKey>,
     pub sent_follow: Option<RowKey>,
     pub sent_inspect: Option<RowKey>,
+    /// Open interactive sessions (the Sessions tab).
+    pub sessions: crate::emulator::tabs::SessionTabs,
     /// Processes tab and fan-out (issue 5).
     pub procs: crate::procview::wire::ProcsUi,
 }
@@ -316,6 +318,7 @@ impl State {
             sent_watch: Vec::new(),
             sent_follow: None,
             sent_inspect: None,
+            sessions: Default::default(),
             procs: Default::default(),
         }
     }

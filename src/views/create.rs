@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, d: &CreateDialog, t: &Theme) {
         _ => return,
     };
     let col = r.x + 11 + input.text[..input.cursor].chars().count() as u16;
-    if col < r.x + r.width - 1 && row < r.height {
+    if col < (r.x + r.width).saturating_sub(1) && row < r.height {
         f.set_cursor_position(Position::new(col, r.y + row));
     }
 }

@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame, area: Rect, d: &RunDialog, t: &Theme) {
     f.render_widget(Clear, r);
     f.render_widget(Paragraph::new(lines).block(block), r);
     let col = r.x + 4 + d.command.text[..d.command.cursor].chars().count() as u16;
-    if col < r.x + r.width - 1 && r.height > 3 {
+    if col < (r.x + r.width).saturating_sub(1) && r.height > 3 {
         f.set_cursor_position(Position::new(col, r.y + 2));
     }
 }

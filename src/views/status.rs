@@ -33,19 +33,32 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         if s.sort_desc { "↑" } else { "↓" },
         if s.mouse_capture { "on" } else { "off" },
     )));
+    // Key hints, as many as fit.
     let k = |c: Command| s.keymap.key_of(c);
-    spans.push(Span::styled(
-        format!(
-            "│ {} help  {} quit  {} filter  {} palette  {} create  {} stop/start  {} destroy",
-            k(Command::Help),
-            k(Command::Quit),
-            k(Command::Filter),
-            k(Command::Palette),
-            k(Command::Create),
-            k(Command::StopStart),
-            k(Command::Destroy)
-        ),
-        Style::default().fg(t.dim),
-    ));
+    let used: usize = spans.iter().map(|sp| sp.content.chars().count()).sum();
+    let mut room = (area.width as usize).saturating_sub(used + 2);
+    let mut hints = String::from("│");
+    for (c, what) in [
+        (Command::Help, "help"),
+        (Command::Quit, "quit"),
+        (Command::Filter, "filter"),
+        (Command::Palette, "palette"),
+        (Command::Create, "create"),
+        (Command::StopStart, "stop/start"),
+        (Command::Destroy, "destroy"),
+        (Command::NextPane, "pane"),
+        (Command::Zoom, "zoom"),
+    ] {
+        let h = format!(" {} {what} ", k(c));
+        let n = h.chars().count();
+        if n > room {
+            break;
+        }
+        room -= n;
+        hints.push_str(&h);
+    }
+    if hints.len() > "│".len() {
+        spans.push(Span::styled(hints, Style::default().fg(t.dim)));
+    }
     f.render_widget(Line::from(spans), area);
 }

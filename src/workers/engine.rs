@@ -243,7 +243,7 @@ impl EngineWorker {
         } else {
             self.start_follow(&engine, None);
         }
-        let mut flush = tokio::time::interval(Duration::from_millis(500));
+        let mut flush = tokio::time::interval(Duration::from_secs(1));
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut pending: HashMap<String, StatsSample> = HashMap::new();
         loop {
@@ -268,7 +268,7 @@ impl EngineWorker {
                     pending.insert(id, s);
                 }
                 _ = flush.tick(), if !pending.is_empty() => {
-                    // Batched: one burst per half second however many rows are watched.
+                    // Batched: one burst per second however many rows are watched.
                     for (id, sample) in pending.drain() {
                         if self.watch.contains(&id) {
                             self.send(Msg::Stats { key: self.key(&id), sample });
@@ -532,7 +532,35 @@ impl EngineWorker {
                     }
                 });
             }
-            Action::AddHost(_) => {}
+            Action::AddHost(_) | Action::Quit => {}
+            Action::OpenSession {
+                target,
+                profile,
+                cols,
+                rows,
+                waker,
+            } => {
+                let engine = engine.clone();
+                let config = self.config.clone();
+                let msgs = self.msgs.clone();
+                tokio::spawn(async move {
+                    let id = &target.key.id;
+                    let shell = crate::emulator::shell_for(&engine, id, profile.as_deref(), &config).await;
+                    match crate::emulator::Session::open(&engine, id, shell, cols, rows, waker.0).await {
+                        Ok(session) => {
+                            let _ = msgs.send(Msg::SessionOpened {
+                                key: target.key,
+                                name: target.name,
+                                session: Arc::new(session),
+                            });
+                        }
+                        Err(e) => {
+                            let _ = msgs.send(Msg::SessionFailed(target.key));
+                            let _ = msgs.send(Msg::Error(format!("session in {} failed: {}", target.name, e.message)));
+                        }
+                    }
+                });
+            }
             Action::Procs(a) => self.procs.on_action(engine, a, &self.msgs),
         }
         Ok(())

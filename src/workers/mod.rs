@@ -191,6 +191,27 @@ pub async fn route(
                     .unwrap_or_default();
                 send(&workers, &name, Action::Create { engine: None, opts });
             }
+            Action::OpenSession {
+                target,
+                profile,
+                cols,
+                rows,
+                waker,
+            } => {
+                let engine = target.key.engine.clone();
+                send(
+                    &workers,
+                    &engine,
+                    Action::OpenSession {
+                        target,
+                        profile,
+                        cols,
+                        rows,
+                        waker,
+                    },
+                );
+            }
+            Action::Quit => {}
             Action::Procs(pa) => {
                 let names: Vec<String> = workers.iter().map(|(n, _)| n.clone()).collect();
                 for (engine, a) in pa.route(&names) {

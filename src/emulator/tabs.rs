@@ -1,0 +1,360 @@
+//! The dashboard's Sessions tab (SPEC 5.1, 5.2): session tabs across sandboxes, key, paste and
+//! mouse routing to the focused session, and drawing.
+//!
+//! - `Enter` on a sandbox opens a session ([`open_or_focus`]) or focuses its open one; the
+//!   workers open it ([`crate::app::Action::OpenSession`]) and hand it back
+//!   ([`crate::app::Msg::SessionOpened`]).
+//! - While a session is focused every key goes to it except the detach key (`Ctrl-]`, the
+//!   `detach` command), which gives focus back to the dashboard; the session keeps running.
+//! - With the Sessions tab in the detail pane but no session focused: `Enter`/`i` focuses the
+//!   active session, `h`/`l` or Left/Right switch tabs, `X` closes the active tab (ending its
+//!   shell), PgUp/PgDn scroll its scrollback.
+//! - Each draw sizes the shown session to its pane, so zoom, split changes and terminal
+//!   resizes reach the shell. Hidden sessions keep running and parsing.
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use tokio::sync::Notify;
+
+use super::{Session, Status};
+use crate::app::keymap::Command;
+use crate::app::msg::{Action, RowKey, Target};
+use crate::state::{Pane, State, Tab};
+
+/// One open session and the sandbox it belongs to.
+#[derive(Debug, Clone)]
+pub struct SessionTab {
+    pub key: RowKey,
+    pub name: String,
+    pub session: Arc<Session>,
+}
+
+/// The open sessions.
+#[derive(Debug, Clone)]
+pub struct SessionTabs {
+    pub tabs: Vec<SessionTab>,
+    pub active: usize,
+    /// Keys go to the active session.
+    pub focused: bool,
+    /// Sessions being opened.
+    pub pending: Vec<RowKey>,
+    /// Notified (coalesced) when any session's screen or status changed.
+    pub waker: Arc<Notify>,
+    /// Where the active session was last drawn (for mouse events).
+    pub area: Cell<Rect>,
+}
+
+impl Default for SessionTabs {
+    fn default() -> Self {
+        SessionTabs {
+            tabs: Vec::new(),
+            active: 0,
+            focused: false,
+            pending: Vec::new(),
+            waker: Arc::new(Notify::new()),
+            area: Cell::new(Rect::default()),
+        }
+    }
+}
+
+/// A waker that compares by identity, so actions carrying it stay comparable.
+#[derive(Debug, Clone)]
+pub struct Waker(pub Arc<Notify>);
+
+impl PartialEq for Waker {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl SessionTabs {
+    pub fn active(&self) -> Option<&SessionTab> {
+        self.tabs.get(self.active)
+    }
+
+    pub fn find(&self, key: &RowKey) -> Option<usize> {
+        self.tabs.iter().position(|t| &t.key == key)
+    }
+
+    /// How many sessions still have a running shell.
+    pub fn running(&self) -> usize {
+        self.tabs.iter().filter(|t| t.session.status().is_running()).count()
+    }
+
+    /// Close the active tab, ending its shell in the sandbox.
+    pub fn close_active(&mut self) {
+        if self.active < self.tabs.len() {
+            let t = self.tabs.remove(self.active);
+            t.session.close();
+            self.active = self.active.min(self.tabs.len().saturating_sub(1));
+            self.focused = false;
+        }
+    }
+}
+
+/// `q`: quit, after asking when sessions are still running (quitting ends them).
+pub fn on_quit(s: &mut State) {
+    let n = s.sessions.running();
+    if n == 0 {
+        s.quit = true;
+        return;
+    }
+    let names: Vec<String> = s
+        .sessions
+        .tabs
+        .iter()
+        .filter(|t| t.session.status().is_running())
+        .map(|t| t.name.clone())
+        .collect();
+    s.dialog = Some(crate::state::Dialog::Confirm(crate::state::dialog::Confirm {
+        title: "Quit".into(),
+        lines: vec![
+            format!("{n} session(s) still running: {}", names.join(", ")),
+            "Quitting ends their shells. Quit?".into(),
+        ],
+        on_yes: Action::Quit,
+    }));
+}
+
+/// End every session's shell (when the dashboard quits), waiting at most `limit` in all.
+pub async fn close_all(tabs: &mut SessionTabs, limit: std::time::Duration) {
+    let open: Vec<SessionTab> = tabs.tabs.drain(..).collect();
+    for t in &open {
+        t.session.close();
+    }
+    let _ = tokio::time::timeout(limit, futures::future::join_all(open.iter().map(|t| t.session.wait()))).await;
+}
+
+/// A size for a session before its pane is drawn: the detail pane's inner area, roughly.
+fn initial_size(s: &State) -> (u16, u16) {
+    let a = crate::views::layout(s.area, s);
+    (
+        a.detail.width.saturating_sub(2).max(10),
+        a.detail.height.saturating_sub(3).max(3),
+    )
+}
+
+/// `Enter` on a sandbox: focus its open session, else open one.
+pub fn open_or_focus(s: &mut State) {
+    let Some(row) = s.selected_row() else { return };
+    let key = RowKey::of(&row.sb);
+    let name = row.sb.name.clone();
+    let live = row.sb.state.is_live();
+    let profile = row.sb.profile.clone();
+    s.tab = Tab::Sessions;
+    s.focus = Pane::Detail;
+    if let Some(i) = s.sessions.find(&key) {
+        s.sessions.active = i;
+        s.sessions.focused = true;
+        s.dirty = true;
+        return;
+    }
+    if !live {
+        s.error(format!("{name} is not running; start it first (s)"));
+        return;
+    }
+    if s.sessions.pending.contains(&key) {
+        return;
+    }
+    let (cols, rows) = initial_size(s);
+    s.sessions.pending.push(key.clone());
+    s.outbox.push(Action::OpenSession {
+        target: Target {
+            key,
+            name: name.clone(),
+        },
+        profile,
+        cols,
+        rows,
+        waker: Waker(s.sessions.waker.clone()),
+    });
+    s.info(format!("opening a session in {name}…"));
+}
+
+/// A session the workers opened.
+pub fn on_opened(s: &mut State, key: RowKey, name: String, session: Arc<Session>) {
+    s.sessions.pending.retain(|k| k != &key);
+    s.sessions.tabs.push(SessionTab { key, name, session });
+    s.sessions.active = s.sessions.tabs.len() - 1;
+    s.sessions.focused = true;
+    s.tab = Tab::Sessions;
+    s.focus = Pane::Detail;
+    s.message = None;
+    s.dirty = true;
+}
+
+/// Opening failed: forget it was pending.
+pub fn on_open_failed(s: &mut State, key: &RowKey) {
+    s.sessions.pending.retain(|k| k != key);
+}
+
+/// crossterm reports Ctrl-] (0x1d) as Ctrl-5, Ctrl-\ as Ctrl-4 and so on: map them back so a
+/// binding like "ctrl-]" matches.
+fn normalize(k: &KeyEvent) -> KeyEvent {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Char(c @ '4'..='7') if ctrl => {
+            let real = ['\\', ']', '^', '_'][(c as u8 - b'4') as usize];
+            KeyEvent::new(KeyCode::Char(real), k.modifiers)
+        }
+        _ => *k,
+    }
+}
+
+fn session_shown(s: &State) -> bool {
+    s.tab == Tab::Sessions && s.sessions.focused && s.sessions.active().is_some() && s.dialog.is_none() && !s.help
+}
+
+/// Keys while a session is focused; true when used (every key but the detach key is).
+pub fn on_key(s: &mut State, k: &KeyEvent) -> bool {
+    if !session_shown(s) {
+        return false;
+    }
+    let norm = normalize(k);
+    if s.keymap.lookup(&norm) == Some(Command::Detach) || s.keymap.lookup(k) == Some(Command::Detach) {
+        s.sessions.focused = false;
+        s.dirty = true;
+        return true;
+    }
+    if let Some(t) = s.sessions.active() {
+        if t.session.status().is_running() {
+            t.session.send_key(norm);
+        } else if matches!(k.code, KeyCode::Enter | KeyCode::Esc) {
+            // An ended session: Enter or Esc gives focus back.
+            s.sessions.focused = false;
+            s.dirty = true;
+        }
+    }
+    true
+}
+
+/// Keys for the Sessions tab when no session is focused; true when used.
+pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
+    let n = s.sessions.tabs.len();
+    if n == 0 {
+        return false;
+    }
+    let t = &mut s.sessions;
+    match k.code {
+        KeyCode::Enter | KeyCode::Char('i') => t.focused = true,
+        KeyCode::Left | KeyCode::Char('h') => t.active = (t.active + n - 1) % n,
+        KeyCode::Right | KeyCode::Char('l') => t.active = (t.active + 1) % n,
+        KeyCode::Char('X') | KeyCode::Delete => t.close_active(),
+        KeyCode::PageUp => {
+            if let Some(a) = t.active() {
+                a.session.scroll_back(a.session.size().1 as usize / 2);
+            }
+        }
+        KeyCode::PageDown => {
+            if let Some(a) = t.active() {
+                a.session.scroll_forward(a.session.size().1 as usize / 2);
+            }
+        }
+        _ => return false,
+    }
+    s.dirty = true;
+    true
+}
+
+/// Pasted text goes to a focused session; true when used.
+pub fn on_paste(s: &mut State, text: &str) -> bool {
+    if !session_shown(s) {
+        return false;
+    }
+    if let Some(t) = s.sessions.active() {
+        t.session.send_paste(text);
+    }
+    true
+}
+
+/// Mouse events over the shown session: forwarded when the program asked, else the wheel
+/// scrolls its scrollback; a click focuses it. True when used.
+pub fn on_mouse(s: &mut State, m: &MouseEvent) -> bool {
+    let area = s.sessions.area.get();
+    if s.tab != Tab::Sessions || s.dialog.is_some() || s.help {
+        return false;
+    }
+    if !area.contains(Position::new(m.column, m.row)) {
+        // A click elsewhere takes the focus away from the session.
+        if matches!(m.kind, crossterm::event::MouseEventKind::Down(_)) {
+            s.sessions.focused = false;
+        }
+        return false;
+    }
+    let Some(t) = s.sessions.active() else { return false };
+    let used = t.session.send_mouse(*m, (area.x, area.y));
+    if matches!(m.kind, crossterm::event::MouseEventKind::Down(_)) && !s.sessions.focused {
+        s.sessions.focused = true;
+        s.focus = Pane::Detail;
+    }
+    s.dirty = true;
+    used || s.sessions.focused
+}
+
+fn status_mark(st: &Status) -> String {
+    match st {
+        Status::Running => "●".into(),
+        Status::Exited(c) => format!("exit {c}"),
+        Status::Failed(_) => "ended".into(),
+    }
+}
+
+/// Draw the Sessions tab: a line of tabs, then the active session sized to the rest.
+pub fn draw(f: &mut Frame, area: Rect, s: &State) {
+    let t = &s.theme;
+    let tabs = &s.sessions;
+    if tabs.tabs.is_empty() {
+        let text = if tabs.pending.is_empty() {
+            " no sessions: Enter on a sandbox opens one"
+        } else {
+            " opening a session…"
+        };
+        f.render_widget(Line::styled(text, Style::default().fg(t.dim)), area);
+        tabs.area.set(Rect::default());
+        return;
+    }
+    if area.height < 2 {
+        return;
+    }
+    let mut spans = Vec::new();
+    for (i, tab) in tabs.tabs.iter().enumerate() {
+        let st = tab.session.status();
+        let mut style = match st {
+            Status::Running => Style::default().fg(t.running),
+            Status::Exited(0) => Style::default().fg(t.dim),
+            _ => Style::default().fg(t.error),
+        };
+        if i == tabs.active {
+            style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        }
+        let title = tab
+            .session
+            .title()
+            .filter(|x| !x.is_empty())
+            .unwrap_or_else(|| tab.name.clone());
+        spans.push(Span::styled(
+            format!(" {}:{} {} ", i + 1, title, status_mark(&st)),
+            style,
+        ));
+        spans.push(Span::raw(" "));
+    }
+    let hint = if tabs.focused {
+        " ctrl-] leaves the session"
+    } else {
+        " enter: focus · h/l: switch · X: close"
+    };
+    spans.push(Span::styled(hint, Style::default().fg(t.dim)));
+    f.render_widget(Line::from(spans), Rect::new(area.x, area.y, area.width, 1));
+    let pane = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+    if let Some(active) = tabs.active() {
+        active.session.resize(pane.width, pane.height);
+        super::draw(f, pane, &active.session, tabs.focused);
+    }
+    tabs.area.set(pane);
+}
