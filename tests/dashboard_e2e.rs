@@ -452,3 +452,35 @@ fn create_with_a_missing_image_reports_it_on_the_message_line() {
     assert!(d.wait_exit(Duration::from_secs(10)));
     d.assert_restored();
 }
+
+#[test]
+fn bad_keys_colours_and_no_terminal_are_clear_errors_before_the_screen_changes() {
+    let Some(docker) = common::docker() else { return };
+    let rid = RunId::new(std::slice::from_ref(&docker));
+    let base = std::fs::read_to_string(&rid.config).unwrap();
+    for (extra, want) in [
+        ("[keys]\nfrobnicate = \"x\"\n", "unknown command 'frobnicate' in [keys]"),
+        ("[keys]\nquit = \"s\"\n", "bound to both"),
+        ("[colors]\naccent = \"sparkly\"\n", "bad colour 'sparkly'"),
+    ] {
+        std::fs::write(&rid.config, format!("{base}{extra}")).unwrap();
+        let out = rid.boxdeck(&docker.url).output().unwrap();
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {err}");
+        assert!(err.contains(want), "{extra}: {err}");
+        assert!(err.contains("hint:"), "{extra}: {err}");
+        assert!(
+            !common::stdout(&out).contains("\x1b[?1049h"),
+            "the screen was never switched"
+        );
+    }
+    // A pipe is not a terminal.
+    std::fs::write(&rid.config, base).unwrap();
+    let out = rid.boxdeck(&docker.url).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("needs a terminal"),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -82,3 +82,20 @@ impl Drop for Guard {
         restore();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_hook_restores_the_terminal() {
+        install_hooks();
+        ACTIVE.store(true, Ordering::SeqCst);
+        let r = std::panic::catch_unwind(|| panic!("boom"));
+        assert!(r.is_err());
+        assert!(
+            !ACTIVE.load(Ordering::SeqCst),
+            "the hook restored the terminal before reporting"
+        );
+    }
+}
