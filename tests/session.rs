@@ -1,5 +1,5 @@
-//! Session panes end to end against the real engines (SPEC 5): a shell exec with a TTY,
-//! emulated by the in-memory terminal, driven by encoded keys.
+//! Session panes end to end against the real engines (SPEC 5), Docker and Podman: a shell exec
+//! with a TTY, emulated by the in-memory terminal, driven by encoded keys.
 
 mod common;
 
@@ -102,8 +102,13 @@ fn echo_arithmetic_on_every_engine() {
 
 #[test]
 fn stty_size_follows_resize() {
-    let Some(te) = common::docker() else { return };
-    let f = fixture(&te, "sess-size");
+    for te in common::engines() {
+        stty_size_follows_resize_on(&te);
+    }
+}
+
+fn stty_size_follows_resize_on(te: &TestEngine) {
+    let f = fixture(te, "sess-size");
     common::rt().block_on(async {
         let (s, w) = open(&f.engine, &f.name, 91, 27).await;
         assert!(s.size_applied(WAIT).await, "the TTY has the session's size once open");
@@ -123,8 +128,13 @@ fn stty_size_follows_resize() {
 
 #[test]
 fn vi_full_screen_and_back() {
-    let Some(te) = common::docker() else { return };
-    let f = fixture(&te, "sess-vi");
+    for te in common::engines() {
+        vi_full_screen_and_back_on(&te);
+    }
+}
+
+fn vi_full_screen_and_back_on(te: &TestEngine) {
+    let f = fixture(te, "sess-vi");
     common::rt().block_on(async {
         let (s, w) = open(&f.engine, &f.name, 80, 24).await;
         wait_screen(&s, &w, "a prompt", at_prompt).await;
@@ -156,8 +166,13 @@ fn vi_full_screen_and_back() {
 
 #[test]
 fn close_ends_the_shell_in_the_sandbox() {
-    let Some(te) = common::docker() else { return };
-    let f = fixture(&te, "sess-close");
+    for te in common::engines() {
+        close_ends_the_shell_in_the_sandbox_on(&te);
+    }
+}
+
+fn close_ends_the_shell_in_the_sandbox_on(te: &TestEngine) {
+    let f = fixture(te, "sess-close");
     common::rt().block_on(async {
         // At the prompt: EOF ends it.
         let (s, w) = open(&f.engine, &f.name, 80, 24).await;
@@ -208,8 +223,13 @@ fn close_ends_the_shell_in_the_sandbox() {
 
 #[test]
 fn exit_status_and_queries() {
-    let Some(te) = common::docker() else { return };
-    let f = fixture(&te, "sess-exit");
+    for te in common::engines() {
+        exit_status_and_queries_on(&te);
+    }
+}
+
+fn exit_status_and_queries_on(te: &TestEngine) {
+    let f = fixture(te, "sess-exit");
     common::rt().block_on(async {
         let (s, w) = open(&f.engine, &f.name, 80, 24).await;
         wait_screen(&s, &w, "a prompt", at_prompt).await;
@@ -230,8 +250,13 @@ fn exit_status_and_queries() {
 
 #[test]
 fn flood_does_not_starve_keys() {
-    let Some(te) = common::docker() else { return };
-    let f = fixture(&te, "sess-flood");
+    for te in common::engines() {
+        flood_does_not_starve_keys_on(&te);
+    }
+}
+
+fn flood_does_not_starve_keys_on(te: &TestEngine) {
+    let f = fixture(te, "sess-flood");
     common::rt().block_on(async {
         let (s, w) = open(&f.engine, &f.name, 80, 24).await;
         wait_screen(&s, &w, "a prompt", at_prompt).await;
@@ -261,8 +286,13 @@ fn flood_does_not_starve_keys() {
 
 #[test]
 fn stopped_and_vanished_sandboxes_show_their_state() {
-    let Some(te) = common::docker() else { return };
-    let f = fixture(&te, "sess-stop");
+    for te in common::engines() {
+        stopped_and_vanished_sandboxes_show_their_state_on(&te);
+    }
+}
+
+fn stopped_and_vanished_sandboxes_show_their_state_on(te: &TestEngine) {
+    let f = fixture(te, "sess-stop");
     common::rt().block_on(async {
         let (s, w) = open(&f.engine, &f.name, 80, 24).await;
         wait_screen(&s, &w, "a prompt", at_prompt).await;

@@ -140,6 +140,28 @@ fn enter_opens_a_session_and_ctrl_bracket_leaves_it_running() {
         "re-focus reused the session"
     );
 
+    // X closes the tab and ends its shell in the sandbox.
+    send(b"\x1d");
+    send(b"X");
+    wait_for(&parser, "the empty Sessions tab", |c| c.contains("no sessions"));
+    let end = Instant::now() + Duration::from_secs(15);
+    while !running_shells(&rt, &engine, &name).is_empty() {
+        assert!(Instant::now() < end, "closing the tab did not end the shell");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for id in &shells {
+        assert!(
+            !rt.block_on(engine.exec_inspect(id)).unwrap().running,
+            "shell {id} ended with its tab"
+        );
+    }
+
+    // Enter opens a fresh one.
+    send(b"\r");
+    wait_for(&parser, "a new prompt", |c| c.contains("bash-5.2#"));
+    let shells = running_shells(&rt, &engine, &name);
+    assert_eq!(shells.len(), 1, "a new shell runs");
+
     // Quit asks while a session runs; yes ends the shell in the sandbox too.
     send(b"\x1d");
     send(b"q");

@@ -159,6 +159,43 @@ fn shell_in_a_pty_resizes_and_passes_the_exit_code() {
 }
 
 #[test]
+fn sigterm_restores_the_terminal_and_ends_the_shell() {
+    let Some(te) = common::docker() else { return };
+    let run = RunId::new(std::slice::from_ref(&te));
+    let name = run.create(&te.url, &run.name("shell-term"), &[]);
+    let mut pty = Pty::spawn(&run, &te.url, &["shell", &name], 80, 24);
+    let cooked = libc::ICANON | libc::ECHO;
+    pty.wait_for("a prompt", at_prompt);
+    // A foreground program that ignores EOF, so only the hang-up can end the shell.
+    pty.type_str("sleep 4321\r");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(pty.lflags() & cooked, 0, "raw mode while the shell runs");
+    let pid = pty.child.process_id().expect("pid") as i32;
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert_eq!(pty.wait_exit(), 128 + 15, "SIGTERM exit code");
+    assert_eq!(pty.lflags() & cooked, cooked, "terminal restored after SIGTERM");
+    let rt = common::rt();
+    let engine = rt.block_on(te.connect());
+    let end = Instant::now() + WAIT;
+    loop {
+        let ps = rt
+            .block_on(engine.exec_collect(
+                &name,
+                &boxdeck::engine::ExecSpec::cmd(["sh", "-c", "ps -o args | grep -c '^sleep 4321' || true"]),
+            ))
+            .unwrap();
+        if String::from_utf8_lossy(&ps.stdout).trim() == "0" {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "the shell's program still runs after boxdeck got SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
 fn shell_with_a_pipe_and_bad_input() {
     let Some(te) = common::docker() else { return };
     let run = RunId::new(std::slice::from_ref(&te));

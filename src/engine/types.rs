@@ -288,6 +288,17 @@ pub struct ExecSpec {
 }
 
 impl ExecSpec {
+    /// A plain command (no TTY, no stdin) with its environment, user and working directory.
+    pub fn command(cmd: Vec<String>, env: &[String], user: Option<&str>, workdir: Option<&str>) -> Self {
+        Self {
+            cmd,
+            env: env.to_vec(),
+            user: user.map(str::to_string),
+            working_dir: workdir.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
     pub fn cmd<S: Into<String>>(cmd: impl IntoIterator<Item = S>) -> Self {
         Self {
             cmd: cmd.into_iter().map(Into::into).collect(),

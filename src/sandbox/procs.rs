@@ -357,13 +357,7 @@ pub async fn start(engine: &Engine, container: &str, cmd: &[String], opts: &Deta
         meta,
     ];
     full.extend(cmd.iter().cloned());
-    let spec = ExecSpec {
-        cmd: full,
-        env: opts.env.clone(),
-        user: opts.user.clone(),
-        working_dir: opts.workdir.clone(),
-        ..Default::default()
-    };
+    let spec = ExecSpec::command(full, &opts.env, opts.user.as_deref(), opts.workdir.as_deref());
     let mut h = engine.exec_start(container, &spec).await?;
     drop(h.input);
     let mut out = Vec::new();

@@ -57,13 +57,7 @@ pub async fn run(
         );
     }
     full.extend(cmd.iter().cloned());
-    let spec = ExecSpec {
-        cmd: full,
-        env: opts.env.clone(),
-        user: opts.user.clone(),
-        working_dir: opts.workdir.clone(),
-        ..Default::default()
-    };
+    let spec = ExecSpec::command(full, &opts.env, opts.user.as_deref(), opts.workdir.as_deref());
     let mut h = engine.exec_start(id, &spec).await?;
     drop(h.input);
 

@@ -119,8 +119,10 @@ pub fn draw(f: &mut Frame, area: Rect, v: &BulkView, t: &Theme) {
     let dim = Style::default().fg(t.dim);
     let key = Style::default().fg(t.accent).add_modifier(Modifier::BOLD);
     // Bottom right of the table, inside its border; failures are listed first when space is short.
-    let want = (v.rows.len() as u16).saturating_add(5);
-    let w = 64.min(area.width.saturating_sub(2));
+    // A failed target gets a second line with the engine's reason, and the panel gets wider.
+    let failed = v.failures().len();
+    let want = (v.rows.len() + failed) as u16 + 5;
+    let w = if failed > 0 { 100 } else { 64 }.min(area.width.saturating_sub(2));
     let h = want.min(area.height.saturating_sub(2));
     if w < 20 || h < 5 {
         return;
@@ -128,7 +130,6 @@ pub fn draw(f: &mut Frame, area: Rect, v: &BulkView, t: &Theme) {
     let r = Rect::new(area.x + area.width - 1 - w, area.y + area.height - 1 - h, w, h);
     let inner_w = r.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
-    let failed = v.failures().len();
     let head = if v.finished() {
         v.summary().split(';').next().unwrap_or_default().to_string()
     } else {
@@ -145,28 +146,37 @@ pub fn draw(f: &mut Frame, area: Rect, v: &BulkView, t: &Theme) {
         .filter(|r| matches!(r.status, BulkStatus::Failed(_)))
         .collect();
     order.extend(v.rows.iter().filter(|r| !matches!(r.status, BulkStatus::Failed(_))));
-    let shown = if order.len() > room {
-        room.saturating_sub(1)
-    } else {
-        room
-    };
-    for row in order.iter().take(shown) {
-        let (mark, style, note) = match &row.status {
-            BulkStatus::Waiting => ("·", dim, String::new()),
-            BulkStatus::Working => ("…", Style::default().fg(t.accent), String::new()),
+    let mut used = 0;
+    let mut shown = 0;
+    for row in &order {
+        let (mark, style, note, why) = match &row.status {
+            BulkStatus::Waiting => ("·", dim, String::new(), None),
+            BulkStatus::Working => ("…", Style::default().fg(t.accent), String::new(), None),
             BulkStatus::Done(n) => (
                 "✓",
                 Style::default().fg(t.info),
                 n.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
+                None,
             ),
-            BulkStatus::Failed(e) => ("✗", Style::default().fg(t.error), format!(" {e}")),
+            BulkStatus::Failed(e) => ("✗", Style::default().fg(t.error), String::new(), Some(e)),
         };
+        let need = 1 + usize::from(why.is_some());
+        // Keep one line for "… n more" when not everything fits.
+        let last = shown + 1 == order.len();
+        if used + need > room || (!last && used + need == room) {
+            break;
+        }
         let text = format!(
             " {mark} {:<24} {:<8}{note}",
             super::ellipsize(&row.name, 24),
             row.engine
         );
         lines.push(Line::styled(super::ellipsize(&text, inner_w), style));
+        if let Some(e) = why {
+            lines.push(Line::styled(super::ellipsize(&format!("   └ {e}"), inner_w), style));
+        }
+        used += need;
+        shown += 1;
     }
     let below = order.len().saturating_sub(shown);
     if below > 0 {

@@ -1,0 +1,150 @@
+//! End to end: a bulk action on marked sandboxes from the dashboard (the real binary in a
+//! pseudo-terminal) against the real Docker engine. Three sandboxes of this run are stopped;
+//! one of them cannot start (its command does not exist). Filter to this run, `A` marks all
+//! shown, `s` starts them: the progress panel lists each target, the two good ones run on the
+//! engine, and the failure stays listed with the engine's reason until `Esc`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use boxdeck::engine::{ContainerState, CreateSpec, Engine};
+use boxdeck::sandbox::labels;
+use common::{RUN_LABEL, RunId, TEST_IMAGE};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 160;
+
+async fn stopped(e: &Engine, run: &RunId, base: &str, cmd: &[&str], start_first: bool) -> String {
+    let name = run.name(base);
+    let mut l = labels::for_new_sandbox(&name, false, None, "default", &boxdeck::util::now_rfc3339());
+    l.insert(RUN_LABEL.into(), run.id.clone());
+    let id = e
+        .create(&CreateSpec {
+            name: name.clone(),
+            image: TEST_IMAGE.into(),
+            cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
+            labels: l,
+            network: Some("none".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    if start_first {
+        e.start(&id).await.unwrap();
+        e.stop(&id, 0).await.unwrap();
+    }
+    name
+}
+
+#[test]
+fn bulk_start_with_a_failure_from_the_dashboard() {
+    let Some(docker) = common::docker() else { return };
+    let run = RunId::new(std::slice::from_ref(&docker));
+    let rt = common::rt();
+    let e = rt.block_on(docker.connect());
+    let good = [
+        rt.block_on(stopped(&e, &run, "bk-a", &["sleep", "infinity"], true)),
+        rt.block_on(stopped(&e, &run, "bk-b", &["sleep", "infinity"], true)),
+    ];
+    let bad = rt.block_on(stopped(&e, &run, "bk-bad", &["/no/such/command"], false));
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
+    cmd.env("BOXDECK_CONFIG", &run.config);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("DOCKER_HOST");
+    cmd.env_remove("DOCKER_CONTEXT");
+    cmd.args(["--host", &docker.url]);
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+    let p2 = parser.clone();
+    let reader_thread = std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            p2.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let screen = || parser.lock().unwrap().screen().contents();
+    let wait_for = |what: &str, within: Duration, pred: &dyn Fn(&str) -> bool| -> String {
+        let end = Instant::now() + within;
+        loop {
+            let c = screen();
+            if pred(&c) {
+                return c;
+            }
+            assert!(Instant::now() < end, "timed out waiting for {what}; screen:\n{c}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let mut send = |bytes: &[u8]| {
+        writer.write_all(bytes).unwrap();
+        writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    };
+    wait_for("the table", Duration::from_secs(30), &|c| {
+        c.contains("NAME") && c.contains("● docker")
+    });
+    // Other tests' sandboxes share the engine: show only this run's.
+    send(b"/");
+    send(format!("{}\r", run.id).as_bytes());
+    wait_for("this run's three sandboxes", Duration::from_secs(20), &|c| {
+        c.contains("Sandboxes 3/")
+    });
+    send(b"A");
+    wait_for("three marked", Duration::from_secs(10), &|c| c.contains("[3 marked]"));
+    send(b"s");
+    let c = wait_for("the failure listed in the panel", Duration::from_secs(60), &|c| {
+        c.contains("Start 3 sandboxes") && c.contains("Esc close")
+    });
+    assert!(c.contains("start: 2 of 3 done"), "{c}");
+    assert!(c.contains("✗ bk-bad"), "{c}");
+    assert!(
+        c.contains("└ engine docker: "),
+        "the engine's reason under the failed row:\n{c}"
+    );
+    for n in &good {
+        assert!(c.contains(&format!("✓ {}", &n[..n.len().min(24)])), "{n} done:\n{c}");
+        let d = rt.block_on(e.inspect(n)).unwrap();
+        assert_eq!(d.state, ContainerState::Running, "{n}");
+    }
+    assert_ne!(rt.block_on(e.inspect(&bad)).unwrap().state, ContainerState::Running);
+    // The message line names the failure too.
+    assert!(c.contains("start: 1 of 3 failed"), "{c}");
+    send(b"\x1b");
+    wait_for("the panel closed", Duration::from_secs(10), &|c| {
+        !c.contains("Start 3 sandboxes")
+    });
+
+    send(b"q");
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            panic!("the dashboard did not quit on q");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    drop(pair.master);
+    let _ = reader_thread.join();
+}
