@@ -15,7 +15,14 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // The dashboard is one UI task plus I/O-bound workers (session parsing has its own OS
+    // threads): a single-threaded runtime avoids cross-thread wake-ups, which dominate its idle
+    // CPU. The CLI's fan-outs keep the multi-threaded one.
+    let builder = match cli.command {
+        None => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        Some(_) => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+    };
+    let rt = match builder {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("boxdeck: cannot start the async runtime: {e}");
