@@ -10,7 +10,6 @@ use tokio::sync::mpsc;
 use super::keymap::KeyMap;
 use super::msg::Msg;
 use crate::config::Config;
-use crate::engine::connect::Discovery;
 use crate::sandbox::Fleet;
 use crate::state::{Effect, State};
 use crate::views::theme::Theme;
@@ -22,17 +21,7 @@ pub async fn dashboard(hosts: Vec<String>, config_path: Option<PathBuf>) -> Resu
     let keymap = KeyMap::from_config(&config.keys).map_err(|e| e.context("config"))?;
     let theme = Theme::from_config(&config.colors).map_err(|e| e.context("config"))?;
     let discovery = Fleet::discover(&hosts, &config)?;
-    let targets = discovery.targets();
-    if targets.is_empty() {
-        let tried: Vec<String> = match &discovery {
-            Discovery::Nothing { tried } => tried.iter().map(|t| t.url.clone()).collect(),
-            _ => Vec::new(),
-        };
-        return Err(
-            Error::failed(format!("no container engine found (tried {})", tried.join(", ")))
-                .hint("start Docker or Podman, or point boxdeck at one with --host URL or DOCKER_HOST"),
-        );
-    }
+    let targets = Fleet::targets_or_explain(&discovery)?;
     if !crossterm::tty::IsTty::is_tty(&std::io::stdout()) {
         return Err(
             Error::usage("the dashboard needs a terminal").hint("use a subcommand like `boxdeck ls` in scripts")

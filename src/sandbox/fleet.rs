@@ -30,12 +30,11 @@ impl Fleet {
         connect::discover(hosts, &config.engine_targets(), &Env::from_process())
     }
 
-    /// Connect to every target. Fails only when no engine at all can be reached.
-    pub async fn connect(hosts: &[String], config: &Config) -> Result<Fleet> {
-        let discovery = Self::discover(hosts, config)?;
+    /// The targets to connect to, or an error naming every socket that was tried.
+    pub fn targets_or_explain(discovery: &Discovery) -> Result<Vec<EngineTarget>> {
         let targets = discovery.targets();
         if targets.is_empty() {
-            let tried: Vec<String> = match &discovery {
+            let tried: Vec<String> = match discovery {
                 Discovery::Nothing { tried } => tried.iter().map(|t| t.url.clone()).collect(),
                 _ => Vec::new(),
             };
@@ -44,6 +43,13 @@ impl Fleet {
                     .hint("start Docker or Podman, or point boxdeck at one with --host URL or DOCKER_HOST"),
             );
         }
+        Ok(targets)
+    }
+
+    /// Connect to every target. Fails only when no engine at all can be reached.
+    pub async fn connect(hosts: &[String], config: &Config) -> Result<Fleet> {
+        let discovery = Self::discover(hosts, config)?;
+        let targets = Self::targets_or_explain(&discovery)?;
         let mut engines = Vec::new();
         let mut down = Vec::new();
         for (t, r) in Engine::connect_all(&targets).await {
