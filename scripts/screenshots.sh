@@ -97,10 +97,11 @@ keys() { tmux send-keys -t "$SESSION" "$@"; }
 filter_demo() { keys / ; keys -l "$1"; keys Enter; }
 
 mkdir -p "$OUT"
-# 1. The table and live logs of a chatty sandbox.
+# 1. The whole table, and the live logs of a chatty sandbox (select it with the filter, then
+#    clear the filter: the selection stays).
 filter_demo web-agent
-shot dashboard 3
 keys Escape
+shot dashboard 3
 # 2. Inspect tab.
 keys ']' ']' ']'
 shot inspect
@@ -117,12 +118,15 @@ keys Enter
 shot session-top 2
 keys q
 keys C-]
-# 4. Processes tab of the sandbox with a detached job.
+# 4. Processes tab of the sandbox with a detached job (the Sessions tab is current: one step).
 keys Escape
 filter_demo test-runner
-keys ']' ']'
-shot processes 2
-keys '[' '[' Escape
+keys ']'
+sleep 2
+keys Tab
+keys k
+shot processes 3
+keys Tab '[' Escape
 # 5. Help overlay.
 keys '?'
 shot help
