@@ -9,7 +9,8 @@
 //! `State::outbox`; the loop sends them to the workers, which answer with `Msg`s and never touch
 //! UI state. Drawing ([`crate::views::draw`]) is a pure function of the state and happens only
 //! when `State::dirty` is set; message-driven redraws are coalesced to at most one per
-//! [`FRAME_MIN`]. The loop is generic over the ratatui backend, so tests drive it with injected
+//! [`FRAME_MIN`], or per [`FRAME_FAST`] for what the user is waiting for (within [`INTERACTIVE`]
+//! of a key, and a focused session's output). The loop is generic over the ratatui backend, so tests drive it with injected
 //! events on a `TestBackend`.
 //!
 //! # How to add a detail tab
@@ -59,6 +60,11 @@ use crate::{Error, Result};
 /// once). Five frames a second keeps a followed log lively while a busy log or many stats
 /// streams cost at most five frames a second (SPEC 11 idle budget).
 pub const FRAME_MIN: Duration = Duration::from_millis(200);
+/// The shortest time between two redraws the user is waiting for: engine answers shortly after a
+/// key (a newly opened log's tail, an action's result) and a focused session's output (echo).
+pub const FRAME_FAST: Duration = Duration::from_millis(16);
+/// How long after a key the engine's answers count as ones the user is waiting for.
+pub const INTERACTIVE: Duration = Duration::from_secs(1);
 
 /// Unix time now.
 pub fn unix_now() -> i64 {
@@ -105,6 +111,7 @@ where
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_draw = Instant::now() - FRAME_MIN;
+    let mut last_input = Instant::now();
     let mut urgent = true;
     let mut msgs_open = true;
     if let Ok(size) = terminal.size() {
@@ -114,7 +121,7 @@ where
         state.now = unix_now();
     }
     state.sync();
-    // Sessions wake the loop when their screen changed; the redraw goes through FRAME_MIN.
+    // Sessions wake the loop when their screen changed; a focused one redraws within FRAME_FAST.
     let session_waker = state.sessions.waker.clone();
     loop {
         for a in state.outbox.drain(..) {
@@ -130,12 +137,17 @@ where
         let mut deadline = None;
         if state.dirty {
             let since = last_draw.elapsed();
-            if urgent || since >= FRAME_MIN {
+            let window = if last_input.elapsed() < INTERACTIVE || state.sessions.focused {
+                FRAME_FAST
+            } else {
+                FRAME_MIN
+            };
+            if urgent || since >= window {
                 draw(terminal, state)?;
                 last_draw = Instant::now();
                 urgent = false;
             } else {
-                deadline = Some(tokio::time::Instant::now() + (FRAME_MIN - since));
+                deadline = Some(tokio::time::Instant::now() + (window - since));
             }
         }
         let sleep = async {
@@ -149,6 +161,7 @@ where
                 Some(Ok(ev)) => {
                     handlers::on_event(state, ev);
                     urgent = true;
+                    last_input = Instant::now();
                 }
                 Some(Err(e)) => state.error(format!("terminal input failed: {e}")),
                 None => return Ok(()),
