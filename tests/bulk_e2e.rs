@@ -6,14 +6,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use boxdeck::engine::{ContainerState, CreateSpec, Engine};
 use boxdeck::sandbox::labels;
+use common::pty::Dashboard;
 use common::{RUN_LABEL, RunId, TEST_IMAGE};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const ROWS: u16 = 40;
 const COLS: u16 = 160;
@@ -52,65 +50,20 @@ fn bulk_start_with_a_failure_from_the_dashboard() {
     ];
     let bad = rt.block_on(stopped(&e, &run, "bk-bad", &["/no/such/command"], false));
 
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
-    cmd.env("BOXDECK_CONFIG", &run.config);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("DOCKER_HOST");
-    cmd.env_remove("DOCKER_CONTEXT");
-    cmd.args(["--host", &docker.url]);
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-    let p2 = parser.clone();
-    let reader_thread = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            p2.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let screen = || parser.lock().unwrap().screen().contents();
-    let wait_for = |what: &str, within: Duration, pred: &dyn Fn(&str) -> bool| -> String {
-        let end = Instant::now() + within;
-        loop {
-            let c = screen();
-            if pred(&c) {
-                return c;
-            }
-            assert!(Instant::now() < end, "timed out waiting for {what}; screen:\n{c}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
-    let mut send = |bytes: &[u8]| {
-        writer.write_all(bytes).unwrap();
-        writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(150));
-    };
-    wait_for("the table", Duration::from_secs(30), &|c| {
+    let mut d = Dashboard::spawn(&run.config, &[&docker.url], ROWS, COLS).with_send_pause(Duration::from_millis(150));
+    d.wait_for("the table", Duration::from_secs(30), |c| {
         c.contains("NAME") && c.contains("● docker")
     });
     // Other tests' sandboxes share the engine: show only this run's.
-    send(b"/");
-    send(format!("{}\r", run.id).as_bytes());
-    wait_for("this run's three sandboxes", Duration::from_secs(20), &|c| {
+    d.send(b"/");
+    d.send(format!("{}\r", run.id).as_bytes());
+    d.wait_for("this run's three sandboxes", Duration::from_secs(20), |c| {
         c.contains("Sandboxes 3/")
     });
-    send(b"A");
-    wait_for("three marked", Duration::from_secs(10), &|c| c.contains("[3 marked]"));
-    send(b"s");
-    let c = wait_for("the failure listed in the panel", Duration::from_secs(60), &|c| {
+    d.send(b"A");
+    d.wait_for("three marked", Duration::from_secs(10), |c| c.contains("[3 marked]"));
+    d.send(b"s");
+    let c = d.wait_for("the failure listed in the panel", Duration::from_secs(60), |c| {
         c.contains("Start 3 sandboxes") && c.contains("Esc close")
     });
     assert!(c.contains("start: 2 of 3 done"), "{c}");
@@ -127,24 +80,12 @@ fn bulk_start_with_a_failure_from_the_dashboard() {
     assert_ne!(rt.block_on(e.inspect(&bad)).unwrap().state, ContainerState::Running);
     // The message line names the failure too.
     assert!(c.contains("start: 1 of 3 failed"), "{c}");
-    send(b"\x1b");
-    wait_for("the panel closed", Duration::from_secs(10), &|c| {
+    d.send(b"\x1b");
+    d.wait_for("the panel closed", Duration::from_secs(10), |c| {
         !c.contains("Start 3 sandboxes")
     });
 
-    send(b"q");
-    let end = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > end {
-            let _ = child.kill();
-            panic!("the dashboard did not quit on q");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    d.send(b"q");
+    let status = d.wait_exit(Duration::from_secs(10));
     assert!(status.success(), "exit status {status:?}");
-    drop(pair.master);
-    let _ = reader_thread.join();
 }

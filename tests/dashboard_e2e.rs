@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,123 +18,29 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use boxdeck::engine::ContainerState;
+use common::pty::Dashboard;
 use common::{RunId, TEST_IMAGE};
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 const ROWS: u16 = 40;
 const COLS: u16 = 160;
 
-/// The dashboard running in a pty, its screen parsed by vt100.
-struct Dash {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser>>,
-    _master: Box<dyn MasterPty + Send>,
+/// The dashboard in a [`ROWS`] x [`COLS`] pty.
+fn spawn(rid: &RunId, urls: &[&str]) -> Dashboard {
+    Dashboard::spawn(&rid.config, urls, ROWS, COLS)
 }
 
-impl Dash {
-    fn spawn(rid: &RunId, urls: &[&str]) -> Dash {
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
-        cmd.env("BOXDECK_CONFIG", &rid.config);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("DOCKER_HOST");
-        cmd.env_remove("DOCKER_CONTEXT");
-        for u in urls {
-            cmd.args(["--host", u]);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let p2 = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p2.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Dash {
-            child,
-            writer,
-            parser,
-            _master: pair.master,
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn contents(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, what: &str, within: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + within;
-        loop {
-            let c = self.contents();
-            if pred(&c) {
-                return c;
-            }
-            if Instant::now() > end {
-                panic!("timed out waiting for {what}; screen:\n{c}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Type a table filter and keep it.
-    fn filter(&mut self, text: &str) {
-        self.send(b"/");
-        std::thread::sleep(Duration::from_millis(150));
-        self.send(text.as_bytes());
-        self.send(b"\r");
-    }
-
-    /// Wait for the process to end; returns whether it exited 0.
-    fn wait_exit(&mut self, within: Duration) -> bool {
-        let end = Instant::now() + within;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last bytes.
-                std::thread::sleep(Duration::from_millis(200));
-                return s.success();
-            }
-            if Instant::now() > end {
-                let _ = self.child.kill();
-                panic!("the dashboard did not exit");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn assert_restored(&self) {
-        let p = self.parser.lock().unwrap();
-        assert!(!p.screen().alternate_screen(), "the terminal left the alternate screen");
-        assert!(!p.screen().hide_cursor(), "the cursor is shown again");
-    }
+/// Type a table filter and keep it.
+fn filter(d: &mut Dashboard, text: &str) {
+    d.send(b"/");
+    std::thread::sleep(Duration::from_millis(150));
+    d.send(text.as_bytes());
+    d.send(b"\r");
 }
 
-impl Drop for Dash {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
+fn assert_restored(d: &Dashboard) {
+    let p = d.parser();
+    assert!(!p.screen().alternate_screen(), "the terminal left the alternate screen");
+    assert!(!p.screen().hide_cursor(), "the cursor is shown again");
 }
 
 /// Removes a sandbox the dashboard created (it carries no test-run label) if it is left over.
@@ -184,12 +89,12 @@ fn table_logs_stop_create_destroy_against_docker() {
     let rt = common::rt();
     let engine = rt.block_on(docker.connect());
 
-    let mut d = Dash::spawn(&rid, &[&docker.url]);
+    let mut d = spawn(&rid, &[&docker.url]);
     d.wait_for("the table", Duration::from_secs(20), |c| {
         c.contains("NAME") && c.contains("● docker")
     });
     // Other helpers' sandboxes share the engine: filter to this test's rows.
-    d.filter(&rid.id);
+    filter(&mut d, &rid.id);
     let c = d.wait_for("our sandbox alone in the table", Duration::from_secs(20), |c| {
         c.contains(&name) && c.contains("Sandboxes 1/")
     });
@@ -248,8 +153,8 @@ fn table_logs_stop_create_destroy_against_docker() {
     );
 
     d.send(b"q");
-    assert!(d.wait_exit(Duration::from_secs(10)), "q exits 0");
-    d.assert_restored();
+    assert!(d.wait_exit(Duration::from_secs(10)).success(), "q exits 0");
+    assert_restored(&d);
 }
 
 #[test]
@@ -264,7 +169,7 @@ fn both_engines_at_once_and_sigterm_restores_the_terminal() {
         names.push(rid.create(&e.url, &rid.name(e.kind), &[]));
     }
     // Start on the first engine; add the second from the palette (`:host URL`).
-    let mut d = Dash::spawn(&rid, &[&engines[0].url]);
+    let mut d = spawn(&rid, &[&engines[0].url]);
     d.wait_for("the first engine up", Duration::from_secs(20), |c| {
         c.contains("● docker")
     });
@@ -274,7 +179,7 @@ fn both_engines_at_once_and_sigterm_restores_the_terminal() {
     d.wait_for("both engines up", Duration::from_secs(20), |c| {
         c.contains("● docker") && c.contains("● podman")
     });
-    d.filter(&rid.id);
+    filter(&mut d, &rid.id);
     let c = d.wait_for("both sandboxes", Duration::from_secs(20), |c| {
         names.iter().all(|n| c.contains(n.as_str())) && c.contains("Sandboxes 2/")
     });
@@ -283,13 +188,13 @@ fn both_engines_at_once_and_sigterm_restores_the_terminal() {
         assert!(line.contains(e.kind), "the engine column names {}: {line}", e.kind);
     }
     unsafe {
-        libc::kill(d.child.process_id().unwrap() as i32, libc::SIGTERM);
+        libc::kill(d.child().process_id().unwrap() as i32, libc::SIGTERM);
     }
     assert!(
-        d.wait_exit(Duration::from_secs(10)),
+        d.wait_exit(Duration::from_secs(10)).success(),
         "SIGTERM ends the dashboard cleanly"
     );
-    d.assert_restored();
+    assert_restored(&d);
 }
 
 /// A unix-socket forwarder in front of the real Docker socket, so a test can make the engine
@@ -390,9 +295,9 @@ fn engine_that_goes_away_shows_a_banner_and_resumes() {
     let mut proxy = Proxy::start(&sock, &upstream);
     let url = format!("unix://{}", sock.display());
 
-    let mut d = Dash::spawn(&rid, &[&url]);
+    let mut d = spawn(&rid, &[&url]);
     d.wait_for("the table", Duration::from_secs(20), |c| c.contains("● docker"));
-    d.filter(&name);
+    filter(&mut d, &name);
     let before = d.wait_for("the counter in the logs", Duration::from_secs(20), |c| {
         c.contains("Sandboxes 1/") && max_mark(c, &marker) >= 3
     });
@@ -412,8 +317,8 @@ fn engine_that_goes_away_shows_a_banner_and_resumes() {
     assert!(c.contains(&name), "{c}");
 
     d.send(b"q");
-    assert!(d.wait_exit(Duration::from_secs(10)));
-    d.assert_restored();
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    assert_restored(&d);
 }
 
 #[test]
@@ -427,7 +332,7 @@ fn create_with_a_missing_image_reports_it_on_the_message_line() {
     let name = rid.name("ghost");
     let _cleanup = RemoveByName(docker.url.clone(), name.clone());
 
-    let mut d = Dash::spawn(&rid, &[&docker.url]);
+    let mut d = spawn(&rid, &[&docker.url]);
     d.wait_for("the table", Duration::from_secs(20), |c| c.contains("● docker"));
     d.send(b"c");
     d.wait_for("the create dialog", Duration::from_secs(5), |c| {
@@ -449,8 +354,8 @@ fn create_with_a_missing_image_reports_it_on_the_message_line() {
     });
     assert!(c.contains("● docker"), "the dashboard keeps working:\n{c}");
     d.send(b"q");
-    assert!(d.wait_exit(Duration::from_secs(10)));
-    d.assert_restored();
+    assert!(d.wait_exit(Duration::from_secs(10)).success());
+    assert_restored(&d);
 }
 
 #[test]

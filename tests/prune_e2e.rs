@@ -11,41 +11,15 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use boxdeck::engine::{CreateSpec, Engine};
 use boxdeck::sandbox::labels;
+use common::pty::Dashboard;
 use common::{RUN_LABEL, RunId, TEST_IMAGE, TestEngine};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const ROWS: u16 = 45;
 const COLS: u16 = 160;
-
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-}
-
-impl Screen {
-    fn contents(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, what: &str, within: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + within;
-        loop {
-            let c = self.contents();
-            if pred(&c) {
-                return c;
-            }
-            if Instant::now() > end {
-                panic!("timed out waiting for {what}; screen:\n{c}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
 
 /// A sandbox of this run: `started` leaves it running, else it is created, started and stopped.
 async fn sandbox(e: &Engine, run: &RunId, base: &str, started: bool, persist: bool) -> String {
@@ -104,63 +78,27 @@ fn prune_from_the_dashboard() {
     let (racer_engine, racer_name) = racer.unwrap();
     let to_remove = made.iter().filter(|m| m.3).count();
 
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_boxdeck"));
-    cmd.env("BOXDECK_CONFIG", &run.config);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("DOCKER_HOST");
-    cmd.env_remove("DOCKER_CONTEXT");
-    for te in &engines {
-        cmd.args(["--host", &te.url]);
-    }
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-    let p2 = parser.clone();
-    let reader_thread = std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => p2.lock().unwrap().process(&buf[..n]),
-            }
-        }
-    });
-    let screen = Screen { parser };
-    let mut send = |bytes: &[u8]| {
-        writer.write_all(bytes).unwrap();
-        writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let hosts: Vec<&str> = engines.iter().map(|te| te.url.as_str()).collect();
+    let mut d = Dashboard::spawn(&run.config, &hosts, ROWS, COLS).with_send_pause(Duration::from_millis(100));
     let all_up = |c: &str| engines.iter().all(|te| c.contains(&format!("● {}", te.kind)));
-    screen.wait_for("the table", Duration::from_secs(30), |c| {
+    d.wait_for("the table", Duration::from_secs(30), |c| {
         c.contains("NAME") && all_up(c)
     });
 
     // Hide every row (the filter matches nothing), so names on screen are the dialog's.
-    send(b"/");
-    send(format!("nothing-matches-{}\r", run.id).as_bytes());
-    screen.wait_for("an empty table", Duration::from_secs(10), |c| {
+    d.send(b"/");
+    d.send(format!("nothing-matches-{}\r", run.id).as_bytes());
+    d.wait_for("an empty table", Duration::from_secs(10), |c| {
         c.contains("Sandboxes 0/")
     });
 
     // `P` opens the preview of the default rule; Esc cancels it and nothing is removed.
-    send(b"P");
-    screen.wait_for("the prune dialog", Duration::from_secs(30), |c| {
+    d.send(b"P");
+    d.wait_for("the prune dialog", Duration::from_secs(30), |c| {
         c.contains("Prune") && (c.contains("Will remove") || c.contains("Nothing to prune"))
     });
-    send(b"\x1b");
-    screen.wait_for("the dialog closed", Duration::from_secs(10), |c| {
+    d.send(b"\x1b");
+    d.wait_for("the dialog closed", Duration::from_secs(10), |c| {
         !c.contains("y/Enter remove them")
     });
     for m in &made {
@@ -172,8 +110,8 @@ fn prune_from_the_dashboard() {
     }
 
     // The preview of this run's containers.
-    send(format!(":prune --label {}\r", run.label()).as_bytes());
-    let c = screen.wait_for("the preview", Duration::from_secs(30), |c| {
+    d.send(format!(":prune --label {}\r", run.label()).as_bytes());
+    let c = d.wait_for("the preview", Duration::from_secs(30), |c| {
         c.contains("y/Enter remove them")
     });
     let want = format!("Will remove {} stopped sandboxes", to_remove + 1);
@@ -191,8 +129,8 @@ fn prune_from_the_dashboard() {
 
     // Between preview and confirmation the racer is started: it must be skipped and kept.
     rt.block_on(racer_engine.start(&racer_name)).unwrap();
-    send(b"y");
-    let c = screen.wait_for("the summary", Duration::from_secs(60), |c| {
+    d.send(b"y");
+    let c = d.wait_for("the summary", Duration::from_secs(60), |c| {
         c.contains("Esc/Enter close")
     });
     let summary = format!("removed {to_remove} sandboxes, reclaimed ");
@@ -204,24 +142,12 @@ fn prune_from_the_dashboard() {
         let exists = rt.block_on(e.inspect(name)).is_ok();
         assert_eq!(exists, !removed, "{name}: exists={exists}");
     }
-    send(b"\x1b");
-    screen.wait_for("the dialog closed", Duration::from_secs(10), |c| {
+    d.send(b"\x1b");
+    d.wait_for("the dialog closed", Duration::from_secs(10), |c| {
         !c.contains("Esc/Enter close")
     });
 
-    send(b"q");
-    let end = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > end {
-            let _ = child.kill();
-            panic!("the dashboard did not quit on q");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    d.send(b"q");
+    let status = d.wait_exit(Duration::from_secs(10));
     assert!(status.success(), "exit status {status:?}");
-    drop(pair.master);
-    let _ = reader_thread.join();
 }

@@ -9,6 +9,8 @@
 //! - [`TEST_IMAGE`] is the offline busybox+bash image `scripts/engines.sh` imports.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
