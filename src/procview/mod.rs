@@ -88,42 +88,7 @@ impl OutputBuf {
 pub fn clean_line(s: &str) -> String {
     let s = s.strip_suffix('\r').unwrap_or(s);
     let s = s.rsplit('\r').next().unwrap_or(s);
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    for d in chars.by_ref() {
-                        if ('@'..='~').contains(&d) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') | Some('P') | Some('_') | Some('^') => {
-                    chars.next();
-                    while let Some(d) = chars.next() {
-                        if d == '\u{7}' || d == '\u{9c}' {
-                            break;
-                        }
-                        if d == '\u{1b}' {
-                            chars.next();
-                            break;
-                        }
-                    }
-                }
-                Some(_) => {
-                    chars.next();
-                }
-                None => {}
-            },
-            '\t' => out.push_str("    "),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::state::text::sanitize(s)
 }
 
 /// The Processes tab of one sandbox.
