@@ -56,7 +56,9 @@ fn real_engine_logs_into_pane() {
             let id = engine.create(&spec).await.expect("create");
             engine.start(&id).await.expect("start");
 
-            // Follow until the container exits (its log stream then ends).
+            // Follow until the last line of stdout ("done") and of stderr have arrived, or the
+            // stream ends with the container. (A follow that starts as a short-lived container exits may stay open on
+            // Podman, so the end of the stream is not waited for.)
             let q = LogsQuery {
                 follow: true,
                 tail: None,
@@ -69,11 +71,17 @@ fn real_engine_logs_into_pane() {
                 while let Some(chunk) = stream.next().await {
                     let chunk = chunk.expect("log chunk");
                     pane.push_chunk(&chunk);
+                    // stdout and stderr arrive in no fixed order: wait for the last line of each.
+                    if pane.lines().any(|l| l.text() == "done")
+                        && pane.lines().any(|l| l.text().starts_with("to-stderr"))
+                    {
+                        break;
+                    }
                 }
             };
             tokio::time::timeout(Duration::from_secs(30), read)
                 .await
-                .expect("log stream ends when the container exits");
+                .expect("the script's output arrives through the log stream");
             pane.flush();
 
             let kind = te.kind;
