@@ -236,11 +236,16 @@ fn exit_status_and_queries_on(te: &TestEngine) {
         // Cursor position report (DSR 6n) is answered: after `clear` and two lines, row 3.
         type_keys(
             &s,
-            "clear; echo; echo; printf 'ab\\033[6n'; read -rs -d R p; echo \"POS=${p#*[}\"\r",
+            "clear; echo; echo; stty -echo; printf 'ab\\033[6n'; read -rs -d R p; stty echo; echo \"POS=${p#*[}\"\r",
         );
+        // Echo is off before each query is printed: an answer that arrives before `read -s`
+        // has switched echo off would otherwise be echoed onto the line.
         wait_screen(&s, &w, "the cursor report", |r| has_line(r, "abPOS=3;3")).await;
         // Device attributes (DA) are answered.
-        type_keys(&s, "printf '\\033[c'; read -rs -d c d; echo \"DA=${d#*[}\"\r");
+        type_keys(
+            &s,
+            "stty -echo; printf '\\033[c'; read -rs -d c d; stty echo; echo \"DA=${d#*[}\"\r",
+        );
         wait_screen(&s, &w, "the DA answer", |r| has_line(r, "DA=?1;2")).await;
         type_keys(&s, "exit 3\r");
         let st = tokio::time::timeout(WAIT, s.wait()).await.expect("shell exits");
