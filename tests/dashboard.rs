@@ -2,6 +2,8 @@
 //! event-injection tests of the key flows through the real run loop (`app::run`).
 //! The rows are plain data fed in through the same `Msg`s the engine workers send.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use boxdeck::app::handlers::on_msg;
@@ -17,6 +19,8 @@ use boxdeck::views::theme::Theme;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+use common::ui::{code, key, render};
 
 const NOW: i64 = 1_800_000_000;
 const W: u16 = 120;
@@ -109,36 +113,6 @@ fn fixture() -> (State, Vec<Sandbox>) {
     );
     s.sync();
     (s, vec![alpha, beta, gamma, delta, foreign])
-}
-
-/// Render the state into text, one line per terminal row.
-fn render(s: &mut State, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    boxdeck::app::draw(&mut t, s).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn key(c: char) -> Event {
-    let mods = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Event::Key(KeyEvent::new(KeyCode::Char(c), mods))
-}
-
-fn code(c: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
 fn text(t: &str) -> Vec<Event> {

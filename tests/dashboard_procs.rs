@@ -3,6 +3,8 @@
 //! with snapshots on TestBackend. The worker side runs against the real engines in
 //! tests/dashboard_procs_engine.rs.
 
+mod common;
+
 use boxdeck::app::handlers::{on_event, on_msg, on_tick};
 use boxdeck::app::keymap::KeyMap;
 use boxdeck::app::msg::{Action, Msg, RowKey};
@@ -14,9 +16,14 @@ use boxdeck::sandbox::run::RunResult;
 use boxdeck::state::{Dialog, Pane, State, Tab};
 use boxdeck::views::theme::Theme;
 use boxdeck::workers::procs::{ProcAction, ProcMsg};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::{Event, KeyCode};
+
+use common::ui::{code, key};
+
+fn render(s: &mut State) -> String {
+    let (w, h) = (s.area.width, s.area.height);
+    common::ui::render(s, w, h)
+}
 
 const NOW: i64 = 1_800_000_000;
 
@@ -68,19 +75,6 @@ fn press(s: &mut State, ev: Event) -> Vec<Action> {
     on_event(s, ev);
     s.sync();
     s.outbox.drain(..).collect()
-}
-
-fn key(c: char) -> Event {
-    let m = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Event::Key(KeyEvent::new(KeyCode::Char(c), m))
-}
-
-fn code(c: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
 fn typed(s: &mut State, t: &str) -> Vec<Action> {
@@ -136,22 +130,6 @@ fn listing() -> Vec<ProcInfo> {
             &["sh", "-c", "./serve"],
         ),
     ]
-}
-
-fn render(s: &mut State) -> String {
-    let mut t = Terminal::new(TestBackend::new(s.area.width, s.area.height)).unwrap();
-    boxdeck::app::draw(&mut t, s).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn key_of(s: &Sandbox) -> RowKey {

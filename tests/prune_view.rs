@@ -3,6 +3,8 @@
 //! run loop (`app::run`). Rows and plans are plain data fed through the same `Msg`s the engine
 //! workers send; the real-engine flow is in tests/prune_e2e.rs.
 
+mod common;
+
 use boxdeck::app::handlers::on_msg;
 use boxdeck::app::keymap::KeyMap;
 use boxdeck::app::msg::{Action, Msg, Verb};
@@ -13,9 +15,15 @@ use boxdeck::state::{Dialog, State};
 use boxdeck::views::bulk::BulkStatus;
 use boxdeck::views::prune::{ItemStatus, Phase};
 use boxdeck::views::theme::Theme;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyCode};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+use common::ui::{code, key};
+
+fn render(s: &mut State) -> String {
+    common::ui::render(s, W, H)
+}
 
 const W: u16 = 110;
 const H: u16 = 30;
@@ -82,35 +90,6 @@ fn item(s: &Sandbox, size: u64) -> PruneItem {
 
 fn plan(remove: Vec<PruneItem>, kept: Vec<(Sandbox, KeepReason)>) -> PrunePlan {
     PrunePlan { remove, kept }
-}
-
-fn render(s: &mut State) -> String {
-    let mut t = Terminal::new(TestBackend::new(W, H)).unwrap();
-    boxdeck::app::draw(&mut t, s).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..H {
-        let mut line = String::new();
-        for x in 0..W {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn key(c: char) -> Event {
-    let mods = if c.is_ascii_uppercase() {
-        KeyModifiers::SHIFT
-    } else {
-        KeyModifiers::NONE
-    };
-    Event::Key(KeyEvent::new(KeyCode::Char(c), mods))
-}
-
-fn code(c: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
 fn drive(s: &mut State, events: Vec<Event>) -> Vec<Action> {

@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod pty;
+pub mod ui;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
