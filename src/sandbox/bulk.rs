@@ -207,21 +207,7 @@ mod tests {
     use super::*;
 
     fn sb(name: &str) -> Sandbox {
-        Sandbox {
-            name: name.into(),
-            id: format!("{name}-id"),
-            engine: "docker".into(),
-            state: ContainerState::Running,
-            health: None,
-            status: String::new(),
-            image: "i".into(),
-            profile: None,
-            project: None,
-            persist: false,
-            created_at: String::new(),
-            managed: true,
-            container_name: name.into(),
-        }
+        crate::sandbox::test_sandbox(name)
     }
 
     #[test]

@@ -199,23 +199,13 @@ pub fn resolve_in<'a>(all: &'a [Sandbox], name: &str) -> Result<&'a Sandbox> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ContainerState;
 
     fn sb(name: &str, cname: &str, id: &str, managed: bool) -> Sandbox {
         Sandbox {
-            name: name.into(),
             id: id.into(),
-            engine: "docker".into(),
-            state: ContainerState::Running,
-            health: None,
-            status: String::new(),
-            image: "i".into(),
-            profile: None,
-            project: None,
-            persist: false,
-            created_at: String::new(),
             managed,
             container_name: cname.into(),
+            ..crate::sandbox::test_sandbox(name)
         }
     }
 

@@ -96,3 +96,23 @@ impl Sandbox {
             .map(|t| t.timestamp())
     }
 }
+
+/// A running, managed sandbox on "docker" with plain values, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_sandbox(name: &str) -> Sandbox {
+    Sandbox {
+        name: name.into(),
+        id: format!("{name}-id"),
+        engine: "docker".into(),
+        state: ContainerState::Running,
+        health: None,
+        status: String::new(),
+        image: "i".into(),
+        profile: None,
+        project: None,
+        persist: false,
+        created_at: String::new(),
+        managed: true,
+        container_name: name.into(),
+    }
+}

@@ -988,18 +988,7 @@ mod tests {
         let mk = |id: &str| ProcInfo {
             id: id.into(),
             source: ProcSource::Boxdeck,
-            exec_id: None,
-            cmd: vec![],
-            state: ProcState::Running,
-            exit_code: None,
-            killed_by: None,
-            started_at: None,
-            duration_secs: None,
-            pid: None,
-            output_bytes: None,
-            output_tail: None,
-            dir: None,
-            group_running: false,
+            ..find_dummy()
         };
         let v = vec![mk("ab12"), mk("ab34"), mk("cd56")];
         assert_eq!(find_proc(&v, "s", "cd").unwrap().id, "cd56");
