@@ -10,8 +10,12 @@ use std::fmt;
 pub enum ErrorKind {
     /// The user asked for something malformed: bad flag value, unknown profile, bad config.
     Usage,
-    /// The operation was valid but failed: engine unreachable, container gone, command failed.
+    /// The operation was valid but failed: engine unreachable, command failed.
     Failed,
+    /// The engine answered that the object (container, exec, image) does not exist: HTTP 404.
+    /// Only an engine's answer makes this kind, never a transport error, so "gone" is never
+    /// confused with "could not ask" (a missing socket also reads "No such file").
+    NotFound,
 }
 
 /// A boxdeck error: cause plus optional hint.
@@ -41,6 +45,15 @@ impl Error {
         }
     }
 
+    /// The engine says the object does not exist (exit code 1, like [`ErrorKind::Failed`]).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::NotFound,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
     /// Attach a fix hint ("try ...").
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -57,7 +70,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self.kind {
             ErrorKind::Usage => 2,
-            ErrorKind::Failed => 1,
+            ErrorKind::Failed | ErrorKind::NotFound => 1,
         }
     }
 }

@@ -708,6 +708,11 @@ pub fn on_tick(s: &mut State, now: i64) {
 pub fn on_msg(s: &mut State, m: Msg) {
     match m {
         Msg::EngineUp { engine, detail } => {
+            // A "disconnected, try again" message about this engine is stale now.
+            let stale = format!("engine {engine} is disconnected");
+            if s.message.as_ref().is_some_and(|m| m.text.starts_with(&stale)) {
+                s.message = None;
+            }
             set_engine(s, &engine, true, detail);
         }
         Msg::EngineDown {

@@ -234,6 +234,7 @@ impl Session {
             let engine = engine.clone();
             let container = container_id.to_string();
             let id = handle.id.clone();
+            let marker = marker.clone();
             let mut output = handle.output;
             tokio::spawn(async move {
                 let mut failure = None;
@@ -251,7 +252,11 @@ impl Session {
                     }
                 }
                 let st = final_status(&engine, &container, &id, failure).await;
+                let lost = matches!(&st, Status::Failed(m) if m.starts_with(LOST));
                 let _ = data_tx.send(Msg::End(st)).await;
+                if lost {
+                    reap_orphan(&engine, &container, &marker).await;
+                }
             });
         }
 
@@ -509,6 +514,25 @@ pub async fn signal_session(engine: &Engine, container: &str, marker: &str, sig:
     Ok(())
 }
 
+/// How a [`Status::Failed`] starts when the session lost its connection to the shell.
+const LOST: &str = "connection lost";
+
+/// A session that lost its connection cannot reach its shell again (an exec is attached once),
+/// but the shell goes on in the sandbox: dropping a connection does not end an exec. End it
+/// once the engine answers again (a hang-up, then a kill), trying every few seconds for ten
+/// minutes, so an engine restart does not leave orphaned shells behind.
+async fn reap_orphan(engine: &Engine, container: &str, marker: &str) {
+    let end = tokio::time::Instant::now() + Duration::from_secs(600);
+    while tokio::time::Instant::now() < end {
+        if signal_session(engine, container, marker, "HUP").await.is_ok() {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let _ = signal_session(engine, container, marker, "KILL").await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+}
+
 /// How a session ended once its output stream closed.
 async fn final_status(engine: &Engine, container: &str, exec_id: &str, failure: Option<String>) -> Status {
     let code = match &failure {
@@ -525,7 +549,9 @@ async fn final_status(engine: &Engine, container: &str, exec_id: &str, failure: 
     for i in 0..checks {
         match engine.inspect(container).await {
             Err(e) if is_not_found(&e) => return Status::Failed("sandbox vanished".into()),
-            Err(e) => return Status::Failed(failure.unwrap_or(e.message)),
+            // The engine cannot be asked (gone, restarting, socket cut): the shell may still
+            // run in the sandbox, but this session has lost it.
+            Err(e) => return Status::Failed(format!("{LOST}: {}", failure.unwrap_or(e.message))),
             Ok(d) if !d.running => return Status::Failed(format!("sandbox stopped ({})", d.state)),
             Ok(_) => {}
         }
@@ -535,7 +561,7 @@ async fn final_status(engine: &Engine, container: &str, exec_id: &str, failure: 
     }
     match (code, failure) {
         (Some(c), _) => Status::Exited(c),
-        (None, Some(f)) => Status::Failed(format!("connection lost: {f}")),
+        (None, Some(f)) => Status::Failed(format!("{LOST}: {f}")),
         (None, None) => Status::Failed("the engine did not report the shell's exit code".into()),
     }
 }

@@ -140,16 +140,29 @@ fn initial_size(s: &State) -> (u16, u16) {
     )
 }
 
-/// `Enter` on a sandbox: focus its open session, else open one.
+/// `Enter` on a sandbox: focus its running session, else open a new one. A tab whose shell has
+/// ended (it exited, or the engine went away) stays for its output until closed, but `Enter`
+/// does not bring it back: it opens a fresh shell. On a sandbox that is not running, `Enter`
+/// shows its ended tab if it has one, else says why no session can open.
 pub fn open_or_focus(s: &mut State) {
-    let Some(row) = s.selected_row() else { return };
-    let key = RowKey::of(&row.sb);
+    let Some(key) = s.selected_key().cloned() else { return };
+    open_or_focus_key(s, key);
+}
+
+fn open_or_focus_key(s: &mut State, key: RowKey) {
+    let Some(row) = s.rows.get(&key) else { return };
     let name = row.sb.name.clone();
     let live = row.sb.state.is_live();
     let profile = row.sb.profile.clone();
     s.tab = Tab::Sessions;
     s.focus = Pane::Detail;
-    if let Some(i) = s.sessions.find(&key) {
+    let running = s
+        .sessions
+        .tabs
+        .iter()
+        .position(|t| t.key == key && t.session.status().is_running());
+    let shown = running.or_else(|| if live { None } else { s.sessions.find(&key) });
+    if let Some(i) = shown {
         s.sessions.active = i;
         s.sessions.focused = true;
         s.dirty = true;
@@ -242,7 +255,17 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
     }
     let t = &mut s.sessions;
     match k.code {
-        KeyCode::Enter | KeyCode::Char('i') => t.focused = true,
+        KeyCode::Enter | KeyCode::Char('i') => {
+            // On a tab whose shell has ended, Enter starts a new shell in the same sandbox.
+            let ended = t
+                .active()
+                .filter(|a| !a.session.status().is_running())
+                .map(|a| a.key.clone());
+            match ended {
+                Some(key) => open_or_focus_key(s, key),
+                None => t.focused = true,
+            }
+        }
         KeyCode::Left | KeyCode::Char('h') => t.active = (t.active + n - 1) % n,
         KeyCode::Right | KeyCode::Char('l') => t.active = (t.active + 1) % n,
         KeyCode::Char('X') | KeyCode::Delete => t.close_active(),
@@ -344,10 +367,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         ));
         spans.push(Span::raw(" "));
     }
-    let hint = if tabs.focused {
-        " ctrl-] leaves the session"
-    } else {
-        " enter: focus · h/l: switch · X: close"
+    let ended = tabs.active().is_some_and(|a| !a.session.status().is_running());
+    let hint = match (tabs.focused, ended) {
+        (true, false) => " ctrl-] leaves the session",
+        (true, true) => " enter: back",
+        (false, false) => " enter: focus · h/l: switch · X: close",
+        (false, true) => " enter: new shell · h/l: switch · X: close",
     };
     spans.push(Span::styled(hint, Style::default().fg(t.dim)));
     f.render_widget(Line::from(spans), Rect::new(area.x, area.y, area.width, 1));

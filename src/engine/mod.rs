@@ -200,7 +200,7 @@ pub(crate) fn map_bollard(e: bollard::errors::Error) -> Error {
         B::DockerResponseServerError {
             status_code: 404,
             message,
-        } => Error::failed(format!("not found: {message}")),
+        } => Error::not_found(format!("not found: {message}")),
         B::DockerResponseServerError {
             status_code: 409,
             message,
@@ -209,7 +209,38 @@ pub(crate) fn map_bollard(e: bollard::errors::Error) -> Error {
     }
 }
 
-/// True when the error says the object does not exist (HTTP 404).
+/// True when the engine answered that the object does not exist (HTTP 404). A transport error
+/// (no socket, connection refused or cut) is never "not found".
 pub fn is_not_found(e: &Error) -> bool {
-    e.message.contains("not found") || e.message.contains("No such")
+    e.kind == crate::ErrorKind::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_engine_404_is_not_found() {
+        let gone = map_bollard(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            message: "No such container: x".into(),
+        });
+        assert!(is_not_found(&gone));
+        assert!(
+            is_not_found(&gone.clone().context("engine docker")),
+            "context keeps the kind"
+        );
+        assert_eq!(gone.exit_code(), 1);
+        // A missing socket reads "No such file or directory" but says nothing about the object.
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let transport = map_bollard(bollard::errors::Error::IOError { err: io });
+        assert!(!is_not_found(&transport), "{}", transport.message);
+        let socket = map_bollard(bollard::errors::Error::SocketNotFoundError("/x.sock".into()));
+        assert!(!is_not_found(&socket));
+        let conflict = map_bollard(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            message: "not found in the other sense".into(),
+        });
+        assert!(!is_not_found(&conflict));
+    }
 }

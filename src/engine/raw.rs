@@ -96,11 +96,11 @@ impl Engine {
                 .ok()
                 .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
                 .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-            let e = Error::failed(if status == 404 {
-                format!("not found: {msg}")
+            let e = if status == 404 {
+                Error::not_found(format!("not found: {msg}"))
             } else {
-                format!("{msg} (HTTP {status})")
-            });
+                Error::failed(format!("{msg} (HTTP {status})"))
+            };
             return Err(e.context(format!("engine {}", self.name)));
         }
         serde_json::from_slice(&body).map_err(|e| Error::failed(format!("engine {}: bad JSON: {e}", self.name)))

@@ -11,13 +11,10 @@
 
 use crate::common;
 
-use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use boxdeck::engine::ContainerState;
+use common::proxy::Proxy;
 use common::pty::Dashboard;
 use common::{RunId, TEST_IMAGE};
 
@@ -195,74 +192,6 @@ fn both_engines_at_once_and_sigterm_restores_the_terminal() {
         "SIGTERM ends the dashboard cleanly"
     );
     assert_restored(&d);
-}
-
-/// A unix-socket forwarder in front of the real Docker socket, so a test can make the engine
-/// "go away" and "come back" without touching the shared engine.
-struct Proxy {
-    path: PathBuf,
-    stop: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<UnixStream>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Proxy {
-    fn start(path: &Path, upstream: &str) -> Proxy {
-        let _ = std::fs::remove_file(path);
-        let listener = UnixListener::bind(path).unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let conns = Arc::new(Mutex::new(Vec::new()));
-        let (st, cs, up) = (stop.clone(), conns.clone(), upstream.to_string());
-        let thread = std::thread::spawn(move || {
-            while !st.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        client.set_nonblocking(false).unwrap();
-                        let Ok(server) = UnixStream::connect(&up) else { continue };
-                        let mut c = cs.lock().unwrap();
-                        c.push(client.try_clone().unwrap());
-                        c.push(server.try_clone().unwrap());
-                        let (mut a, mut b) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                        std::thread::spawn(move || {
-                            let _ = std::io::copy(&mut a, &mut b);
-                            let _ = b.shutdown(std::net::Shutdown::Write);
-                        });
-                        let (mut a, mut b) = (server, client);
-                        std::thread::spawn(move || {
-                            let _ = std::io::copy(&mut a, &mut b);
-                            let _ = b.shutdown(std::net::Shutdown::Write);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
-        });
-        Proxy {
-            path: path.to_path_buf(),
-            stop,
-            conns,
-            thread: Some(thread),
-        }
-    }
-
-    /// Close the socket and cut every open connection.
-    fn stop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-        for c in self.conns.lock().unwrap().drain(..) {
-            let _ = c.shutdown(std::net::Shutdown::Both);
-        }
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 /// The largest `MARK-<id>-<n>` counter on screen.

@@ -2,12 +2,17 @@
 //! real Docker engine. `Enter` opens a session in the selected sandbox, keys reach the shell,
 //! `Ctrl-]` gives focus back while the shell keeps running (checked on the engine), `Enter`
 //! focuses it again, and quitting ends the shell in the sandbox.
+//!
+//! An engine that goes away mid-session (a socket proxy in front of Docker is cut): the session
+//! tab shows that it ended and why, the dashboard stays usable, and once the engine is back
+//! `Enter` opens a fresh shell instead of focusing the dead one.
 
 use crate::common;
 
 use std::time::{Duration, Instant};
 
 use common::RunId;
+use common::proxy::Proxy;
 use common::pty::Dashboard;
 
 const ROWS: u16 = 40;
@@ -136,4 +141,87 @@ fn enter_opens_a_session_and_ctrl_bracket_leaves_it_running() {
             "shell {id} ended with the dashboard"
         );
     }
+}
+
+#[test]
+fn engine_lost_mid_session_ends_the_tab_and_enter_opens_a_new_shell() {
+    let Some(docker) = common::docker() else { return };
+    let upstream = docker
+        .url
+        .strip_prefix("unix://")
+        .expect("docker on a unix socket")
+        .to_string();
+    let rid = RunId::new(std::slice::from_ref(&docker));
+    let name = rid.create(&docker.url, &rid.name("dlost"), &[]);
+    let rt = common::rt();
+    let engine = rt.block_on(docker.connect());
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("engine.sock");
+    let mut proxy = Proxy::start(&sock, &upstream);
+    let url = format!("unix://{}", sock.display());
+
+    let mut d = Dashboard::<vt100_18::Parser>::spawn_with(&rid.config, &[&url], ROWS, COLS)
+        .with_send_pause(Duration::from_millis(150));
+    d.wait_for("the table", WAIT, |c| c.contains("NAME"));
+    d.send(b"/");
+    d.send(name.as_bytes());
+    d.send(b"\r");
+    d.wait_for("our sandbox alone", WAIT, |c| {
+        c.contains(&name) && c.contains("Sandboxes 1/")
+    });
+    d.send(b"\r");
+    d.wait_for("a shell prompt in the pane", WAIT, |c| c.contains("bash-5.2#"));
+    d.send(b"echo before-$((6*7))\r");
+    d.wait_for("the shell's answer", WAIT, |c| c.contains("before-42"));
+
+    let old = running_shells(&rt, &engine, &name);
+    assert_eq!(old.len(), 1, "one session shell runs in the sandbox");
+
+    // The engine goes away: the tab says the session ended and why; the output stays.
+    proxy.stop();
+    let c = d.wait_for("the session marked as ended", WAIT, |c| {
+        c.contains("disconnected") && c.contains("ended") && c.contains("connection lost")
+    });
+    assert!(c.contains("before-42"), "the pane keeps what the shell printed:\n{c}");
+    // Keys still work: an ended session gives focus back on Enter, and the tabs flip.
+    d.send(b"\r");
+    d.send(b"]");
+    d.wait_for("the Processes tab", WAIT, |c| !c.contains("before-42"));
+    d.send(b"[");
+    d.wait_for("the Sessions tab", WAIT, |c| {
+        c.contains("before-42") && c.contains("enter: new shell")
+    });
+
+    // The engine comes back; Enter opens a new shell rather than focusing the dead tab.
+    let _proxy = Proxy::start(&sock, &upstream);
+    d.wait_for("the engine back", Duration::from_secs(40), |c| {
+        !c.contains("disconnected") && c.contains("● docker")
+    });
+    d.send(b"\r");
+    d.wait_for("a second tab, focused", WAIT, |c| {
+        c.contains(" 2:") && c.contains("ctrl-] leaves the session") && c.contains("bash-5.2# ")
+    });
+    d.send(b"clear; echo after-$((6*7))\r");
+    let c = d.wait_for("the new shell's answer", WAIT, |c| c.contains("after-42"));
+    assert!(!c.contains("before-42"), "the new tab is shown, not the old one:\n{c}");
+    // The old shell outlived the cut (an exec does not end with its connection); once the engine
+    // is back boxdeck ends it, and only the new one is left.
+    let end = Instant::now() + WAIT;
+    loop {
+        let now = running_shells(&rt, &engine, &name);
+        if now.len() == 1 && !now.contains(&old[0]) {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "the orphaned shell was not ended: {now:?} (old {old:?})"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    d.send(b"\x1d");
+    d.send(b"q");
+    d.wait_for("the quit question", WAIT, |c| c.contains("still running"));
+    d.send(b"y");
+    assert!(d.wait_exit(Duration::from_secs(15)).success());
 }

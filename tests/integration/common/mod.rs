@@ -9,6 +9,7 @@
 //! - [`TEST_IMAGE`] is the offline busybox+bash image `scripts/engines.sh` imports.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod pty;
 pub mod ui;
 
