@@ -44,6 +44,11 @@ pub struct SessionTabs {
     pub focused: bool,
     /// Sessions being opened.
     pub pending: Vec<RowKey>,
+    /// The session being opened that will take focus: what is typed meanwhile goes to its shell
+    /// once it opens (type-ahead), as in a terminal that is still starting its shell.
+    pub awaiting: Option<RowKey>,
+    /// Keys and pastes typed while [`SessionTabs::awaiting`] (bounded by [`TYPEAHEAD_MAX`]).
+    pub typeahead: Vec<Typed>,
     /// Notified (coalesced) when any session's screen or status changed.
     pub waker: Arc<Notify>,
     /// Where the active session was last drawn (for mouse events).
@@ -57,11 +62,23 @@ impl Default for SessionTabs {
             active: 0,
             focused: false,
             pending: Vec::new(),
+            awaiting: None,
+            typeahead: Vec::new(),
             waker: Arc::new(Notify::new()),
             area: Cell::new(Rect::default()),
         }
     }
 }
+
+/// Input typed before a session opened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed {
+    Key(KeyEvent),
+    Paste(String),
+}
+
+/// At most this many key presses or pastes are kept for a session that is still opening.
+pub const TYPEAHEAD_MAX: usize = 1024;
 
 /// A waker that compares by identity, so actions carrying it stay comparable.
 #[derive(Debug, Clone)]
@@ -173,10 +190,13 @@ fn open_or_focus_key(s: &mut State, key: RowKey) {
         return;
     }
     if s.sessions.pending.contains(&key) {
+        s.sessions.awaiting = Some(key);
         return;
     }
     let (cols, rows) = initial_size(s);
     s.sessions.pending.push(key.clone());
+    s.sessions.awaiting = Some(key.clone());
+    s.sessions.typeahead.clear();
     s.outbox.push(Action::OpenSession {
         target: Target {
             key,
@@ -187,12 +207,23 @@ fn open_or_focus_key(s: &mut State, key: RowKey) {
         rows,
         waker: Waker(s.sessions.waker.clone()),
     });
-    s.info(format!("opening a session in {name}…"));
+    s.info(format!("opening a session in {name}… (type ahead; ctrl-] cancels)"));
 }
 
 /// A session the workers opened.
 pub fn on_opened(s: &mut State, key: RowKey, name: String, session: Arc<Session>) {
     s.sessions.pending.retain(|k| k != &key);
+    if s.sessions.awaiting.as_ref() == Some(&key) {
+        s.sessions.awaiting = None;
+        for t in s.sessions.typeahead.drain(..) {
+            match t {
+                Typed::Key(k) => {
+                    session.send_key(k);
+                }
+                Typed::Paste(text) => session.send_paste(&text),
+            }
+        }
+    }
     s.sessions.tabs.push(SessionTab { key, name, session });
     s.sessions.active = s.sessions.tabs.len() - 1;
     s.sessions.focused = true;
@@ -205,6 +236,31 @@ pub fn on_opened(s: &mut State, key: RowKey, name: String, session: Arc<Session>
 /// Opening failed: forget it was pending.
 pub fn on_open_failed(s: &mut State, key: &RowKey) {
     s.sessions.pending.retain(|k| k != key);
+    if s.sessions.awaiting.as_ref() == Some(key) {
+        s.sessions.awaiting = None;
+        s.sessions.typeahead.clear();
+    }
+}
+
+/// While a session that will take focus is opening, keys are kept for it. The detach key
+/// cancels that (the session still opens, unfocused) and Ctrl-C quits as usual. True when used.
+fn type_ahead(s: &mut State, k: &KeyEvent) -> bool {
+    if s.sessions.awaiting.is_none() || s.dialog.is_some() || s.help {
+        return false;
+    }
+    let norm = normalize(k);
+    let detach = s.keymap.lookup(&norm) == Some(Command::Detach) || s.keymap.lookup(k) == Some(Command::Detach);
+    let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+    if detach || ctrl_c {
+        s.sessions.awaiting = None;
+        s.sessions.typeahead.clear();
+        s.dirty = true;
+        return detach;
+    }
+    if s.sessions.typeahead.len() < TYPEAHEAD_MAX {
+        s.sessions.typeahead.push(Typed::Key(norm));
+    }
+    true
 }
 
 /// crossterm reports Ctrl-] (0x1d) as Ctrl-5, Ctrl-\ as Ctrl-4 and so on: map them back so a
@@ -226,6 +282,9 @@ fn session_shown(s: &State) -> bool {
 
 /// Keys while a session is focused; true when used (every key but the detach key is).
 pub fn on_key(s: &mut State, k: &KeyEvent) -> bool {
+    if type_ahead(s, k) {
+        return true;
+    }
     if !session_shown(s) {
         return false;
     }
@@ -287,6 +346,12 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
 
 /// Pasted text goes to a focused session; true when used.
 pub fn on_paste(s: &mut State, text: &str) -> bool {
+    if s.sessions.awaiting.is_some() && s.dialog.is_none() && !s.help {
+        if s.sessions.typeahead.len() < TYPEAHEAD_MAX {
+            s.sessions.typeahead.push(Typed::Paste(text.to_string()));
+        }
+        return true;
+    }
     if !session_shown(s) {
         return false;
     }

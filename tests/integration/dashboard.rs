@@ -855,3 +855,51 @@ fn log_lines_redraw_only_when_the_logs_tab_shows() {
     assert!(!s.dirty, "a hidden log costs no frame");
     assert_eq!(s.logs.len(), 2, "but the line is kept");
 }
+
+#[test]
+fn keys_typed_while_a_session_opens_wait_for_it() {
+    use boxdeck::emulator::tabs::Typed;
+    let (mut s, rows) = fixture();
+    // alpha (running) is selected: Enter asks the worker for a session.
+    let mut events = vec![code(KeyCode::Enter)];
+    events.extend(text("cd /q"));
+    events.push(Event::Paste("pasted".into()));
+    let acts = drive(&mut s, events);
+    assert!(
+        acts.iter()
+            .any(|a| matches!(a, Action::OpenSession { target, .. } if target.key == key_of(&rows[0]))),
+        "{acts:?}"
+    );
+    // None of it reached the dashboard: no create dialog (c), no quit (q), no filter (/).
+    assert!(
+        s.dialog.is_none() && !s.quit && matches!(s.mode, Mode::Normal),
+        "{:?}",
+        s.mode
+    );
+    let typed: Vec<Typed> = "cd /q"
+        .chars()
+        .map(|c| Typed::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
+        .chain([Typed::Paste("pasted".into())])
+        .collect();
+    assert_eq!(s.sessions.typeahead, typed, "kept, in order, for the shell");
+    assert_eq!(s.sessions.awaiting, Some(key_of(&rows[0])));
+
+    // A failed open drops it; the dashboard's keys work again.
+    on_msg(&mut s, Msg::SessionFailed(key_of(&rows[0])));
+    assert!(s.sessions.awaiting.is_none() && s.sessions.typeahead.is_empty());
+    drive(&mut s, vec![key('c')]);
+    assert!(matches!(s.dialog, Some(Dialog::Create(_))), "c creates again");
+    drive(&mut s, vec![code(KeyCode::Esc)]);
+
+    // Ctrl-] while it opens: no type-ahead, the dashboard has the keys.
+    drive(&mut s, vec![code(KeyCode::Enter)]);
+    assert!(s.sessions.awaiting.is_some());
+    drive(
+        &mut s,
+        vec![
+            Event::Key(KeyEvent::new(KeyCode::Char(']'), KeyModifiers::CONTROL)),
+            key('j'),
+        ],
+    );
+    assert!(s.sessions.awaiting.is_none() && s.sessions.typeahead.is_empty());
+}
