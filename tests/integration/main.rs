@@ -25,6 +25,7 @@ mod prune_race;
 mod prune_rule;
 mod prune_safety;
 mod prune_view;
+mod pull;
 mod session;
 mod session_dashboard;
 mod session_fidelity;
