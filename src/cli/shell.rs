@@ -128,6 +128,9 @@ pub async fn run(ctx: &Ctx, a: &ShellArgs) -> Result<i32> {
                 }
                 Some(Err(e)) => {
                     drop(raw);
+                    // The shell goes on without its connection: hang it up if the engine answers.
+                    let hup = signal_session(&t.engine, &t.sandbox.id, &marker, "HUP");
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), hup).await;
                     return Err(Error::failed(format!("the session with {name} broke: {}", e.message)));
                 }
                 None => break Ended::Output,
@@ -168,7 +171,8 @@ pub async fn run(ctx: &Ctx, a: &ShellArgs) -> Result<i32> {
                         Err(ie) if crate::engine::is_not_found(&ie) => {
                             Error::failed(format!("sandbox {name} was removed during the session"))
                         }
-                        _ => e,
+                        Err(_) => e.context(format!("lost the engine during the session with {name}")),
+                        Ok(_) => e,
                     });
                 }
             };

@@ -182,12 +182,18 @@ pub(crate) fn short_bollard(e: &bollard::errors::Error) -> String {
         B::SocketNotFoundError(p) => format!("no socket at {p}"),
         B::HyperLegacyError { err } => {
             let mut s = err.to_string();
+            let mut io = None;
             let mut src = std::error::Error::source(err);
             while let Some(inner) = src {
                 s = inner.to_string();
+                io = inner.downcast_ref::<std::io::Error>().map(|e| e.kind()).or(io);
                 src = inner.source();
             }
-            s
+            match io {
+                Some(std::io::ErrorKind::NotFound) => format!("the engine's socket is gone ({s})"),
+                Some(std::io::ErrorKind::ConnectionRefused) => format!("the engine refused the connection ({s})"),
+                _ => s,
+            }
         }
         other => other.to_string().lines().next().unwrap_or_default().to_string(),
     }

@@ -1,5 +1,6 @@
 //! `boxdeck shell NAME` through the real binary against the real Docker engine: in a
-//! pseudo-terminal (raw mode, SIGWINCH resize, exit code, terminal restored) and with a pipe.
+//! pseudo-terminal (raw mode, SIGWINCH resize, exit code, terminal restored), with a pipe, and
+//! with the engine cut away mid-session (a socket proxy in front of Docker).
 
 use crate::common;
 
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::RunId;
+use common::proxy::Proxy;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -254,4 +256,38 @@ fn shell_with_a_pipe_and_bad_input() {
     let err = common::stderr(&out);
     assert!(err.contains("boxdeck start"), "{err}");
     assert_eq!(err.trim().lines().count(), 2, "one line and a hint: {err}");
+}
+
+#[test]
+fn engine_cut_mid_session_is_a_clear_error_with_the_terminal_restored() {
+    let Some(te) = common::docker() else { return };
+    let upstream = te
+        .url
+        .strip_prefix("unix://")
+        .expect("docker on a unix socket")
+        .to_string();
+    let run = RunId::new(std::slice::from_ref(&te));
+    let name = run.create(&te.url, &run.name("shell-cut"), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("engine.sock");
+    let mut proxy = Proxy::start(&sock, &upstream);
+    let url = format!("unix://{}", sock.display());
+    let mut pty = Pty::spawn(&run, &url, &["shell", &name], 100, 30);
+    let cooked = libc::ICANON | libc::ECHO;
+    pty.wait_for("a prompt", at_prompt);
+    pty.type_str("echo cut-$((6*7))\r");
+    pty.wait_for("the shell's answer", |r| has_line(r, "cut-42"));
+    proxy.stop();
+    assert_eq!(pty.wait_exit(), 1, "a lost engine is a failure (exit 1)");
+    assert_eq!(
+        pty.lflags() & cooked,
+        cooked,
+        "terminal restored after the engine went away"
+    );
+    let screen = pty.rows().join("\n");
+    assert!(
+        screen.contains(&name) && (screen.contains("broke") || screen.contains("lost the engine")),
+        "the error names the sandbox and what happened:\n{screen}"
+    );
+    assert!(!screen.contains("panicked"), "{screen}");
 }
