@@ -96,7 +96,8 @@ pub struct Session {
     size: watch::Sender<(u16, u16)>,
     /// The size the exec's TTY has (as far as the engine confirmed).
     applied: watch::Sender<(u16, u16)>,
-    engine: Engine,
+    /// None for a [`Session::replay`], which has no shell behind it.
+    engine: Option<Engine>,
     container: String,
     exec_id: String,
     marker: String,
@@ -265,12 +266,38 @@ impl Session {
             input: in_tx,
             size: size_tx,
             applied: applied_tx,
-            engine: engine.clone(),
+            engine: Some(engine.clone()),
             container: container_id.to_string(),
             exec_id: handle.id,
             marker,
             closing: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// A session with no shell behind it: `output` as the screen draws it, in `status`. Input
+    /// goes nowhere and resizes only reflow the screen. Used by the snapshot tests of the
+    /// Sessions pane, which must not need an engine.
+    pub fn replay(cols: u16, rows: u16, output: &[u8], status: Status) -> Session {
+        let (cols, rows) = (cols.max(1), rows.max(1));
+        let mut term = Terminal::new(cols, rows);
+        term.process(output);
+        let shared = Arc::new(Shared {
+            term: Mutex::new(term),
+            status: watch::channel(status).0,
+            dirty: AtomicBool::new(true),
+            waker: Arc::new(Notify::new()),
+        });
+        Session {
+            shared,
+            input: mpsc::unbounded_channel().0,
+            size: watch::channel((cols, rows)).0,
+            applied: watch::channel((cols, rows)).0,
+            engine: None,
+            container: String::new(),
+            exec_id: String::new(),
+            marker: String::new(),
+            closing: Arc::new(AtomicBool::new(true)),
+        }
     }
 
     /// The engine's id of the shell's exec.
@@ -443,7 +470,9 @@ impl Session {
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let engine = self.engine.clone();
+        let Some(engine) = self.engine.clone() else {
+            return;
+        };
         let container = self.container.clone();
         let marker = self.marker.clone();
         let input = self.input.clone();

@@ -903,3 +903,38 @@ fn keys_typed_while_a_session_opens_wait_for_it() {
     );
     assert!(s.sessions.awaiting.is_none() && s.sessions.typeahead.is_empty());
 }
+
+#[test]
+fn snapshot_session_panes_live_and_ended() {
+    use boxdeck::emulator::{Session, Status};
+    use std::sync::Arc;
+    let (mut s, rows) = fixture();
+    let live = b"bash-5.2# ls --color=always /\r\n\x1b[1;34mbin\x1b[0m  \x1b[1;34metc\x1b[0m  \x1b[1;34mtmp\x1b[0m  notes.txt\r\n\
+bash-5.2# echo $((6*7))\r\n42\r\nbash-5.2# ";
+    let ended = b"bash-5.2# make test\r\nrunning 12 tests\r\n";
+    for (sb, bytes, status) in [
+        (&rows[0], &live[..], Status::Running),
+        (
+            &rows[2],
+            &ended[..],
+            Status::Failed("connection lost: engine docker: the engine's socket is gone".into()),
+        ),
+    ] {
+        on_msg(
+            &mut s,
+            Msg::SessionOpened {
+                key: key_of(sb),
+                name: sb.name.clone(),
+                session: Arc::new(Session::replay(100, 8, bytes, status)),
+            },
+        );
+    }
+    // The first tab focused (the newest opened is active: go back to the first).
+    s.sessions.active = 0;
+    s.sessions.focused = true;
+    insta::assert_snapshot!("session_focused", render(&mut s, W, 24));
+    // Unfocused, on the ended tab: why it ended, and that Enter opens a new shell.
+    s.sessions.focused = false;
+    s.sessions.active = 1;
+    insta::assert_snapshot!("session_ended_unfocused", render(&mut s, W, 24));
+}
