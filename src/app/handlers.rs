@@ -120,12 +120,12 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
     match s.tab {
         Tab::Logs => logwire::key(s, k),
         Tab::Inspect => {
-            match k.code {
-                KeyCode::Char('j') | KeyCode::Down => s.inspect_scroll = s.inspect_scroll.saturating_add(1),
-                KeyCode::Char('k') | KeyCode::Up => s.inspect_scroll = s.inspect_scroll.saturating_sub(1),
-                KeyCode::PageDown => s.inspect_scroll = s.inspect_scroll.saturating_add(10),
-                KeyCode::PageUp => s.inspect_scroll = s.inspect_scroll.saturating_sub(10),
-                KeyCode::Char('g') | KeyCode::Home => s.inspect_scroll = 0,
+            match s.keymap.lookup(k) {
+                Some(Command::Down) => s.inspect_scroll = s.inspect_scroll.saturating_add(1),
+                Some(Command::Up) => s.inspect_scroll = s.inspect_scroll.saturating_sub(1),
+                Some(Command::PageDown) => s.inspect_scroll = s.inspect_scroll.saturating_add(10),
+                Some(Command::PageUp) => s.inspect_scroll = s.inspect_scroll.saturating_sub(10),
+                Some(Command::Top) => s.inspect_scroll = 0,
                 _ => return false,
             }
             true
@@ -222,6 +222,22 @@ pub fn command(s: &mut State, c: Command) {
         }
         // Only meaningful inside a session (see emulator::tabs::on_key).
         Command::Detach => {}
+        // A tab's own keys are handled by that tab while it has focus (detail_key).
+        Command::LogSearch
+        | Command::NextMatch
+        | Command::PrevMatch
+        | Command::LogFilter
+        | Command::Timestamps
+        | Command::Wrap
+        | Command::ScrollLeft
+        | Command::ScrollRight
+        | Command::SaveLog
+        | Command::ClearLog
+        | Command::FocusSession
+        | Command::PrevSession
+        | Command::NextSession
+        | Command::CloseSession
+        | Command::Kill => {}
     }
 }
 

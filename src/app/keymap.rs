@@ -46,10 +46,51 @@ pub enum Command {
     GrowSplit,
     ShrinkSplit,
     Detach,
+    // The Logs tab, while it has focus.
+    LogSearch,
+    NextMatch,
+    PrevMatch,
+    LogFilter,
+    Timestamps,
+    Wrap,
+    ScrollLeft,
+    ScrollRight,
+    SaveLog,
+    ClearLog,
+    // The Sessions tab, while it has focus and no session does.
+    FocusSession,
+    PrevSession,
+    NextSession,
+    CloseSession,
+    // The Processes tab, while it has focus.
+    Kill,
+}
+
+/// Where a command's key works. Global keys work everywhere; a focused tab's own keys come
+/// first there, so they may reuse a global key (`/` searches the log when the Logs tab has
+/// focus, and filters the table elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    Logs,
+    Sessions,
+    Processes,
+}
+
+impl Scope {
+    /// Heading in the help overlay.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Logs => "Logs tab (focus it with Tab)",
+            Scope::Sessions => "Sessions tab, no session focused",
+            Scope::Processes => "Processes tab (focus it with Tab)",
+        }
+    }
 }
 
 impl Command {
-    pub const ALL: [Command; 31] = [
+    pub const ALL: [Command; 46] = [
         Command::Help,
         Command::Quit,
         Command::Filter,
@@ -81,7 +122,34 @@ impl Command {
         Command::GrowSplit,
         Command::ShrinkSplit,
         Command::Detach,
+        Command::LogSearch,
+        Command::NextMatch,
+        Command::PrevMatch,
+        Command::LogFilter,
+        Command::Timestamps,
+        Command::Wrap,
+        Command::ScrollLeft,
+        Command::ScrollRight,
+        Command::SaveLog,
+        Command::ClearLog,
+        Command::FocusSession,
+        Command::PrevSession,
+        Command::NextSession,
+        Command::CloseSession,
+        Command::Kill,
     ];
+
+    /// Where this command's key works.
+    pub fn scope(&self) -> Scope {
+        use Command::*;
+        match self {
+            LogSearch | NextMatch | PrevMatch | LogFilter | Timestamps | Wrap | ScrollLeft | ScrollRight | SaveLog
+            | ClearLog => Scope::Logs,
+            FocusSession | PrevSession | NextSession | CloseSession => Scope::Sessions,
+            Kill => Scope::Processes,
+            _ => Scope::Global,
+        }
+    }
 
     /// The name used in `[keys]`.
     pub fn name(&self) -> &'static str {
@@ -117,6 +185,21 @@ impl Command {
             Command::GrowSplit => "grow_split",
             Command::ShrinkSplit => "shrink_split",
             Command::Detach => "detach",
+            Command::LogSearch => "search",
+            Command::NextMatch => "next_match",
+            Command::PrevMatch => "prev_match",
+            Command::LogFilter => "log_filter",
+            Command::Timestamps => "timestamps",
+            Command::Wrap => "wrap",
+            Command::ScrollLeft => "scroll_left",
+            Command::ScrollRight => "scroll_right",
+            Command::SaveLog => "save_log",
+            Command::ClearLog => "clear_log",
+            Command::FocusSession => "focus_session",
+            Command::PrevSession => "prev_session",
+            Command::NextSession => "next_session",
+            Command::CloseSession => "close_session",
+            Command::Kill => "kill",
         }
     }
 
@@ -154,6 +237,21 @@ impl Command {
             Command::GrowSplit => "grow the table",
             Command::ShrinkSplit => "shrink the table",
             Command::Detach => "leave a session; it keeps running",
+            Command::LogSearch => "search (Enter applies, Esc clears)",
+            Command::NextMatch => "next match",
+            Command::PrevMatch => "previous match",
+            Command::LogFilter => "show only matching lines",
+            Command::Timestamps => "timestamps on / off",
+            Command::Wrap => "wrap long lines on / off",
+            Command::ScrollLeft => "scroll left (wrap off)",
+            Command::ScrollRight => "scroll right (wrap off)",
+            Command::SaveLog => "save the log to a file",
+            Command::ClearLog => "clear the pane",
+            Command::FocusSession => "focus the session (an ended one: a new shell)",
+            Command::PrevSession => "previous session",
+            Command::NextSession => "next session",
+            Command::CloseSession => "close the tab, ending its shell",
+            Command::Kill => "kill the selected process and its group (asks)",
         }
     }
 
@@ -190,6 +288,36 @@ impl Command {
             Command::GrowSplit => "+",
             Command::ShrinkSplit => "-",
             Command::Detach => "ctrl-]",
+            Command::LogSearch => "/",
+            Command::NextMatch => "n",
+            Command::PrevMatch => "N",
+            Command::LogFilter => "f",
+            Command::Timestamps => "t",
+            Command::Wrap => "w",
+            Command::ScrollLeft => "h",
+            Command::ScrollRight => "l",
+            Command::SaveLog => "S",
+            Command::ClearLog => "C",
+            Command::FocusSession => "i",
+            Command::PrevSession => "h",
+            Command::NextSession => "l",
+            Command::CloseSession => "X",
+            Command::Kill => "K",
+        }
+    }
+
+    /// Keys that also work by default, beside [`Command::default_key`].
+    fn extra_keys(&self) -> &'static [KeyCode] {
+        match self {
+            Command::Up => &[KeyCode::Up],
+            Command::Down => &[KeyCode::Down],
+            Command::Top => &[KeyCode::Home],
+            Command::Bottom => &[KeyCode::End],
+            Command::ScrollLeft | Command::PrevSession => &[KeyCode::Left],
+            Command::ScrollRight | Command::NextSession => &[KeyCode::Right],
+            Command::FocusSession => &[KeyCode::Enter],
+            Command::CloseSession | Command::Kill => &[KeyCode::Delete],
+            _ => &[],
         }
     }
 
@@ -340,15 +468,7 @@ impl Default for KeyMap {
         let mut bindings = BTreeMap::new();
         for c in Command::ALL {
             let mut keys = vec![Key::parse(c.default_key()).expect("default keys parse")];
-            // Arrows and Home/End always work as well for movement.
-            let extra: &[KeyCode] = match c {
-                Command::Up => &[KeyCode::Up],
-                Command::Down => &[KeyCode::Down],
-                Command::Top => &[KeyCode::Home],
-                Command::Bottom => &[KeyCode::End],
-                _ => &[],
-            };
-            keys.extend(extra.iter().map(|&code| Key {
+            keys.extend(c.extra_keys().iter().map(|&code| Key {
                 code,
                 mods: KeyModifiers::NONE,
             }));
@@ -372,10 +492,11 @@ impl KeyMap {
             let k = Key::parse(key)?;
             map.bindings.insert(cmd, vec![k]);
         }
-        let mut seen: BTreeMap<String, Command> = BTreeMap::new();
+        // One key, one command, within a scope (a tab's keys may shadow global ones).
+        let mut seen: BTreeMap<(Scope, String), Command> = BTreeMap::new();
         for (cmd, ks) in &map.bindings {
             for k in ks {
-                if let Some(other) = seen.insert(k.to_string(), *cmd) {
+                if let Some(other) = seen.insert((cmd.scope(), k.to_string()), *cmd) {
                     return Err(Error::usage(format!(
                         "key '{k}' is bound to both '{}' and '{}' in [keys]",
                         other.name(),
@@ -388,10 +509,25 @@ impl KeyMap {
         Ok(map)
     }
 
-    /// The command bound to this key event, if any.
+    /// The global command bound to this key event, if any.
     pub fn lookup(&self, e: &KeyEvent) -> Option<Command> {
+        self.find(Scope::Global, &Key::from_event(e))
+    }
+
+    /// The command this key means where `scope` has focus: the scope's own first, then global.
+    pub fn lookup_in(&self, scope: Scope, e: &KeyEvent) -> Option<Command> {
         let k = Key::from_event(e);
-        self.bindings.iter().find(|(_, ks)| ks.contains(&k)).map(|(c, _)| *c)
+        (scope != Scope::Global)
+            .then(|| self.find(scope, &k))
+            .flatten()
+            .or_else(|| self.find(Scope::Global, &k))
+    }
+
+    fn find(&self, scope: Scope, k: &Key) -> Option<Command> {
+        self.bindings
+            .iter()
+            .find(|(c, ks)| c.scope() == scope && ks.contains(k))
+            .map(|(c, _)| *c)
     }
 
     /// The first key of a command, as text (for hints).
@@ -446,6 +582,45 @@ mod tests {
             Some(Command::Mark)
         );
         assert_eq!(m.key_of(Command::Quit), "ctrl-q");
+    }
+
+    #[test]
+    fn tab_keys_come_first_in_their_tab_and_can_be_rebound() {
+        let m = KeyMap::default();
+        let slash = ev(KeyCode::Char('/'), KeyModifiers::NONE);
+        assert_eq!(m.lookup(&slash), Some(Command::Filter));
+        assert_eq!(m.lookup_in(Scope::Logs, &slash), Some(Command::LogSearch));
+        assert_eq!(m.lookup_in(Scope::Processes, &slash), Some(Command::Filter));
+        let big_k = ev(KeyCode::Char('K'), KeyModifiers::SHIFT);
+        assert_eq!(m.lookup(&big_k), None, "kill is not a global key");
+        assert_eq!(m.lookup_in(Scope::Processes, &big_k), Some(Command::Kill));
+        let j = ev(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(m.lookup_in(Scope::Logs, &j), Some(Command::Down), "movement is global");
+        let enter = ev(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(m.lookup_in(Scope::Sessions, &enter), Some(Command::FocusSession));
+        assert_eq!(m.lookup(&enter), Some(Command::Session));
+
+        let mut keys = BTreeMap::new();
+        keys.insert("kill".to_string(), "ctrl-k".to_string());
+        keys.insert("search".to_string(), "?".to_string());
+        let m = KeyMap::from_config(&keys).unwrap();
+        assert_eq!(
+            m.lookup_in(Scope::Processes, &big_k),
+            None,
+            "rebound: K no longer kills"
+        );
+        assert_eq!(
+            m.lookup_in(Scope::Processes, &ev(KeyCode::Char('k'), KeyModifiers::CONTROL)),
+            Some(Command::Kill)
+        );
+        let q = ev(KeyCode::Char('?'), KeyModifiers::NONE);
+        assert_eq!(m.lookup_in(Scope::Logs, &q), Some(Command::LogSearch));
+        assert_eq!(m.lookup(&q), Some(Command::Help), "help stays ? elsewhere");
+        // Within one tab a key still means one thing.
+        let mut keys = BTreeMap::new();
+        keys.insert("wrap".to_string(), "t".to_string());
+        let e = KeyMap::from_config(&keys).unwrap_err();
+        assert!(e.message.contains("both"), "{}", e.message);
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! The one place the dashboard talks to the log pane (`logview::LogPane`): chunks in, resets,
 //! resumes after a break, and the Logs tab's keys.
 //!
-//! Keys while the Logs tab has focus: `j`/`k`/arrows scroll, PgUp/PgDn page, `g`/`G` top and
-//! follow, `h`/`l` scroll sideways, `/` search (Enter applies), `n`/`N` next/previous match,
-//! `f` filter to matching lines, `t` timestamps, `w` wrap, `S` save to a file, `C` clear,
-//! `Esc` clears the search.
+//! Keys while the Logs tab has focus (defaults; all rebindable, see `app::keymap`): `j`/`k`/
+//! arrows scroll, PgUp/PgDn page, `g`/`G` top and follow, `h`/`l` scroll sideways, `/` search
+//! (Enter applies), `n`/`N` next/previous match, `f` filter to matching lines, `t` timestamps,
+//! `w` wrap, `S` save to a file, `C` clear, `Esc` clears the search.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
+use super::keymap::{Command, Scope};
 use super::msg::{Action, RowKey};
 use crate::engine::LogChunk;
 use crate::state::dialog::{Dialog, TextInput};
@@ -37,33 +38,38 @@ pub fn ended(s: &mut State, why: String) {
     s.logs.set_notice(Some(&format!("log ended: {why}")));
 }
 
-/// Keys for the Logs tab while the detail pane has focus; true when used.
+/// Keys for the Logs tab while the detail pane has focus; true when used. The keys come from
+/// the key map (the Logs tab's own commands, then the global movement ones).
 pub fn key(s: &mut State, k: &KeyEvent) -> bool {
-    if k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
-        return false;
+    if k.code == KeyCode::Esc && s.logs.search_query().is_some() {
+        s.logs.clear_search();
+        s.dirty = true;
+        return true;
     }
+    let Some(c) = s.keymap.lookup_in(Scope::Logs, k) else {
+        return false;
+    };
     let p = &mut s.logs;
-    match k.code {
-        KeyCode::Char('j') | KeyCode::Down => p.scroll_down(1),
-        KeyCode::Char('k') | KeyCode::Up => p.scroll_up(1),
-        KeyCode::PageDown => p.page_down(),
-        KeyCode::PageUp => p.page_up(),
-        KeyCode::Char('g') | KeyCode::Home => p.scroll_to_top(),
-        KeyCode::Char('G') | KeyCode::End => p.scroll_to_bottom(),
-        KeyCode::Char('h') | KeyCode::Left => p.scroll_left(8),
-        KeyCode::Char('l') | KeyCode::Right => p.scroll_right(8),
-        KeyCode::Char('t') => p.toggle_timestamps(),
-        KeyCode::Char('w') => p.toggle_wrap(),
-        KeyCode::Char('f') => p.toggle_filter(),
-        KeyCode::Char('n') => p.next_match(),
-        KeyCode::Char('N') => p.prev_match(),
-        KeyCode::Char('C') => p.clear(),
-        KeyCode::Esc if p.search_query().is_some() => p.clear_search(),
-        KeyCode::Char('/') => {
+    match c {
+        Command::Down => p.scroll_down(1),
+        Command::Up => p.scroll_up(1),
+        Command::PageDown => p.page_down(),
+        Command::PageUp => p.page_up(),
+        Command::Top => p.scroll_to_top(),
+        Command::Bottom => p.scroll_to_bottom(),
+        Command::ScrollLeft => p.scroll_left(8),
+        Command::ScrollRight => p.scroll_right(8),
+        Command::Timestamps => p.toggle_timestamps(),
+        Command::Wrap => p.toggle_wrap(),
+        Command::LogFilter => p.toggle_filter(),
+        Command::NextMatch => p.next_match(),
+        Command::PrevMatch => p.prev_match(),
+        Command::ClearLog => p.clear(),
+        Command::LogSearch => {
             let q = p.search_query().unwrap_or("").to_string();
             s.mode = Mode::LogSearch(TextInput::new(&q));
         }
-        KeyCode::Char('S') => {
+        Command::SaveLog => {
             let name = s
                 .logs_key
                 .as_ref()

@@ -23,7 +23,7 @@ use ratatui::text::{Line, Span};
 use tokio::sync::Notify;
 
 use super::{Session, Status};
-use crate::app::keymap::Command;
+use crate::app::keymap::{Command, Scope};
 use crate::app::msg::{Action, RowKey, Target};
 use crate::state::{Pane, State, Tab};
 
@@ -312,9 +312,12 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
     if n == 0 {
         return false;
     }
+    let Some(c) = s.keymap.lookup_in(Scope::Sessions, k) else {
+        return false;
+    };
     let t = &mut s.sessions;
-    match k.code {
-        KeyCode::Enter | KeyCode::Char('i') => {
+    match c {
+        Command::FocusSession => {
             // On a tab whose shell has ended, Enter starts a new shell in the same sandbox.
             let ended = t
                 .active()
@@ -325,15 +328,15 @@ pub fn detail_key(s: &mut State, k: &KeyEvent) -> bool {
                 None => t.focused = true,
             }
         }
-        KeyCode::Left | KeyCode::Char('h') => t.active = (t.active + n - 1) % n,
-        KeyCode::Right | KeyCode::Char('l') => t.active = (t.active + 1) % n,
-        KeyCode::Char('X') | KeyCode::Delete => t.close_active(),
-        KeyCode::PageUp => {
+        Command::PrevSession => t.active = (t.active + n - 1) % n,
+        Command::NextSession => t.active = (t.active + 1) % n,
+        Command::CloseSession => t.close_active(),
+        Command::PageUp => {
             if let Some(a) = t.active() {
                 a.session.scroll_back(a.session.size().1 as usize / 2);
             }
         }
-        KeyCode::PageDown => {
+        Command::PageDown => {
             if let Some(a) = t.active() {
                 a.session.scroll_forward(a.session.size().1 as usize / 2);
             }

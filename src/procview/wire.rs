@@ -16,6 +16,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{FanoutView, ProcPane, ProcTarget, Styles};
+use crate::app::keymap::{Command, Scope};
 use crate::app::msg::{RowKey, Target};
 use crate::state::dialog::{Confirm, Dialog};
 use crate::state::{State, Tab};
@@ -85,12 +86,15 @@ pub fn tick(s: &mut State) {
 
 /// Keys of the focused Processes tab; true when used.
 pub fn key(s: &mut State, k: &KeyEvent) -> bool {
-    match k.code {
-        KeyCode::Char('j') | KeyCode::Down => s.procs.pane.select_next(),
-        KeyCode::Char('k') | KeyCode::Up => s.procs.pane.select_prev(),
-        KeyCode::Char('g') | KeyCode::Home => s.procs.pane.selected = 0,
-        KeyCode::Char('G') | KeyCode::End => s.procs.pane.selected = s.procs.pane.procs.len().saturating_sub(1),
-        KeyCode::Char('K') | KeyCode::Delete => {
+    let Some(c) = s.keymap.lookup_in(Scope::Processes, k) else {
+        return false;
+    };
+    match c {
+        Command::Down => s.procs.pane.select_next(),
+        Command::Up => s.procs.pane.select_prev(),
+        Command::Top => s.procs.pane.selected = 0,
+        Command::Bottom => s.procs.pane.selected = s.procs.pane.procs.len().saturating_sub(1),
+        Command::Kill => {
             let (Some(t), Some(p)) = (s.procs.pane.target.clone(), s.procs.pane.selected().cloned()) else {
                 return true;
             };

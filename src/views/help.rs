@@ -1,4 +1,5 @@
-//! The help overlay: the live key bindings (after `[keys]` overrides) and palette commands.
+//! The help overlay: the live key bindings (after `[keys]` overrides), global and per tab, and
+//! the palette commands.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -6,37 +7,28 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::keymap::Command;
+use crate::app::keymap::{Command, Scope};
 use crate::state::State;
 
 pub fn draw(f: &mut Frame, area: Rect, s: &State) {
     let t = &s.theme;
     let mut lines = Vec::new();
-    for c in Command::ALL {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(" {:<14}", s.keymap.keys_of(c)),
-                Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(c.describe()),
-        ]));
-    }
-    lines.push(Line::styled(
-        " Logs tab (focused with Tab)",
-        Style::default().fg(t.header),
-    ));
-    for (k, d) in [
-        ("j k g G", "scroll, top, follow the end"),
-        ("h l", "scroll sideways (wrap off)"),
-        ("/ n N", "search, next / previous match"),
-        ("f", "show only matching lines"),
-        ("t w", "timestamps, wrap"),
-        ("S C", "save to a file, clear"),
-    ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {k:<14}"), Style::default().fg(t.accent)),
-            Span::raw(d),
-        ]));
+    for scope in [Scope::Global, Scope::Logs, Scope::Sessions, Scope::Processes] {
+        if scope != Scope::Global {
+            lines.push(Line::styled(
+                format!(" {}", scope.title()),
+                Style::default().fg(t.header),
+            ));
+        }
+        for c in Command::ALL.into_iter().filter(|c| c.scope() == scope) {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!(" {:<14}", s.keymap.keys_of(c)),
+                    Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(c.describe()),
+            ]));
+        }
     }
     lines.push(Line::styled(" Palette (:)", Style::default().fg(t.header)));
     for (c, d) in super::palette::COMMANDS {

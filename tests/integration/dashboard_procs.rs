@@ -399,3 +399,64 @@ fn x_with_marks_fans_out_and_fills_in_the_results() {
     assert!(s.dialog.is_none());
     assert!(s.message.as_ref().is_some_and(|m| m.text.contains("2 of 3 failed")));
 }
+
+/// The tabs' own keys come from `[keys]` too: `kill`, `search`, `close_session`.
+#[test]
+fn tab_keys_follow_the_config() {
+    let mut keys = std::collections::BTreeMap::new();
+    keys.insert("kill".to_string(), "ctrl-k".to_string());
+    keys.insert("search".to_string(), "s".to_string());
+    keys.insert("timestamps".to_string(), "T".to_string());
+    let (mut s, rows) = fixture();
+    s.keymap = KeyMap::from_config(&keys).unwrap();
+    let alpha = key_of(&rows[0]);
+
+    // Logs tab focused: s now searches (it would stop the sandbox elsewhere), T toggles
+    // timestamps, t does nothing there any more.
+    press(&mut s, code(KeyCode::Tab));
+    let acts = press(&mut s, key('s'));
+    assert!(matches!(s.mode, boxdeck::state::Mode::LogSearch(_)), "{:?}", s.mode);
+    assert!(acts.is_empty(), "no stop: {acts:?}");
+    press(&mut s, code(KeyCode::Esc));
+    let before = s.logs.show_timestamps();
+    press(&mut s, key('t'));
+    assert_eq!(s.logs.show_timestamps(), before, "t is unbound in the Logs tab");
+    press(&mut s, key('T'));
+    assert_ne!(s.logs.show_timestamps(), before, "T toggles timestamps");
+
+    // Processes tab: K no longer kills; ctrl-k does.
+    press(&mut s, key(']'));
+    press(&mut s, key(']'));
+    assert_eq!(s.tab, Tab::Processes);
+    msg(
+        &mut s,
+        ProcMsg::Listed {
+            key: alpha.clone(),
+            result: Ok(listing()),
+        },
+    );
+    press(&mut s, key('K'));
+    assert!(s.dialog.is_none(), "K is not kill any more: {:?}", s.dialog);
+    press(
+        &mut s,
+        Event::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('k'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    assert!(
+        matches!(&s.dialog, Some(Dialog::Confirm(c)) if c.title == "Kill process"),
+        "{:?}",
+        s.dialog
+    );
+    // The help overlay shows the live keys.
+    press(&mut s, code(KeyCode::Esc));
+    s.focus = Pane::Table;
+    press(&mut s, key('?'));
+    s.area = ratatui::layout::Rect::new(0, 0, 110, 90);
+    let help = render(&mut s);
+    assert!(
+        help.contains("ctrl-k") && help.contains("kill the selected process"),
+        "{help}"
+    );
+}
