@@ -161,8 +161,14 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
                     what.to_lowercase(),
                     s.keymap.key_of(crate::app::keymap::Command::Create)
                 )
-            } else {
+            } else if s.engines.is_empty() {
                 "connecting…".to_string()
+            } else {
+                // Every engine is down (the banner says why): say what to do meanwhile.
+                format!(
+                    "no engine answers; retrying. Start Docker or Podman, or add one with {}host URL",
+                    s.keymap.key_of(crate::app::keymap::Command::Palette)
+                )
             }
         } else {
             "no row matches the filter (Esc clears it)".to_string()

@@ -279,6 +279,33 @@ fn snapshot_engine_down_banner() {
 }
 
 #[test]
+fn no_engine_at_all_says_what_to_do() {
+    let mut s = State::new(KeyMap::default(), Theme::default(), 1000);
+    s.area = ratatui::layout::Rect::new(0, 0, W, 16);
+    assert!(
+        render(&mut s, W, 16).contains("connecting…"),
+        "before any engine answered"
+    );
+    on_msg(
+        &mut s,
+        Msg::EngineDown {
+            engine: "docker".into(),
+            error: "cannot reach the engine at unix:///var/run/docker.sock: no socket".into(),
+            retry_secs: 2,
+        },
+    );
+    let screen = render(&mut s, W, 16);
+    assert!(
+        screen.contains("docker disconnected: cannot reach the engine"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("no engine answers; retrying. Start Docker or Podman, or add one with :host URL"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn snapshot_help_overlay() {
     let (mut s, _) = fixture();
     s.help = true;
