@@ -117,7 +117,7 @@ pub async fn run(ctx: &Ctx, a: &RunArgs) -> Result<i32> {
     let fleet = ctx.fleet().await?;
     let targets = fleet.select(&a.selection()).await?;
     if a.detach {
-        return detach(&targets, a).await;
+        return detach(&targets, a, ctx.config.output_cap()?).await;
     }
     if targets.len() == 1 && !a.has_filter() {
         return run_one(&targets[0], a, &opts).await;
@@ -127,11 +127,12 @@ pub async fn run(ctx: &Ctx, a: &RunArgs) -> Result<i32> {
 
 /// `run -d`: start a detached process in every target; print its id (with the sandbox name
 /// first when there are several).
-async fn detach(targets: &[Target], a: &RunArgs) -> Result<i32> {
+async fn detach(targets: &[Target], a: &RunArgs, output_cap: u64) -> Result<i32> {
     let opts = DetachOptions {
         env: a.env.clone(),
         workdir: a.workdir.clone(),
         user: None,
+        output_cap,
     };
     let jobs = targets
         .iter()

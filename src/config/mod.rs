@@ -61,6 +61,15 @@ impl Default for LogsConfig {
     }
 }
 
+/// `[processes]`: detached processes.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProcessesConfig {
+    /// Keep about this much of each detached process's output, the newest part ("8m"; "0"
+    /// keeps everything). Default [`crate::sandbox::procs::OUTPUT_CAP`].
+    pub output_cap: Option<String>,
+}
+
 /// The config file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +84,8 @@ pub struct Config {
     pub colors: BTreeMap<String, String>,
     #[serde(default)]
     pub logs: LogsConfig,
+    #[serde(default)]
+    pub processes: ProcessesConfig,
     /// Where this config came from (None: defaults, no file).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -122,7 +133,23 @@ impl Config {
         if c.logs.ring_lines == 0 {
             return Err(Error::usage("[logs] ring_lines must be at least 1"));
         }
+        c.output_cap()?;
         Ok(c)
+    }
+
+    /// `[processes] output_cap` in bytes (0: no cap).
+    pub fn output_cap(&self) -> Result<u64> {
+        match &self.processes.output_cap {
+            None => Ok(crate::sandbox::procs::OUTPUT_CAP),
+            Some(v) => {
+                let n = crate::util::parse_size(v).map_err(|e| e.context("[processes] output_cap"))?;
+                match u64::try_from(n) {
+                    Ok(n) if n == 0 || n >= 4096 => Ok(n),
+                    _ => Err(Error::usage(format!("[processes] output_cap '{v}' is too small"))
+                        .hint("use at least 4k, e.g. \"8m\", or \"0\" to keep everything")),
+                }
+            }
+        }
     }
 
     /// All profiles: built-ins overlaid with the user's.
@@ -165,6 +192,28 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_output_cap() {
+        assert_eq!(
+            Config::parse("").unwrap().output_cap().unwrap(),
+            crate::sandbox::procs::OUTPUT_CAP
+        );
+        let c = Config::parse("[processes]\noutput_cap = \"64k\"\n").unwrap();
+        assert_eq!(c.output_cap().unwrap(), 65536);
+        assert_eq!(
+            Config::parse("[processes]\noutput_cap = \"0\"\n")
+                .unwrap()
+                .output_cap()
+                .unwrap(),
+            0
+        );
+        for bad in ["\"12\"", "\"lots\"", "\"5x\""] {
+            let e = Config::parse(&format!("[processes]\noutput_cap = {bad}\n")).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}: {}", e.message);
+            assert!(e.message.contains("output_cap"), "{}", e.message);
+        }
+    }
 
     #[test]
     fn user_profile_overrides_builtin() {

@@ -12,7 +12,8 @@
 //! | `start`  | `<epoch seconds> <uptime seconds>` when it started               |
 //! | `pid`    | `<pid> <pgid> <wrapper pid>` and the starttimes of the process, the |
 //! |          | wrapper and the sandbox's PID 1 (which changes when it restarts)    |
-//! | `out`    | stdout and stderr, interleaved as written                        |
+//! | `out`    | stdout and stderr, interleaved as written (the newest part, see below) |
+//! | `base`   | how many bytes of older output were dropped from the start of `out` |
 //! | `exit`   | `<code> <epoch seconds> <uptime seconds>` when it ended          |
 //! | `killed` | the signal boxdeck's kill sent (`TERM` or `KILL`)                |
 //!
@@ -22,6 +23,16 @@
 //! records the status itself. Starttimes (from `/proc/<pid>/stat`) tell a live process from a
 //! reused pid after a sandbox restart: a record with neither exit status nor live process is
 //! [`ProcState::Lost`].
+//!
+//! # Bounded output
+//! A process may print for days, and a read-only sandbox keeps its records on a small tmpfs.
+//! The wrapper therefore looks at `out` every second while the process runs: past the cap
+//! ([`OUTPUT_CAP`], `[processes] output_cap` in the config) it keeps the newest half and adds
+//! what it dropped to `base`. The process appends (`O_APPEND`), so it goes on writing at the new
+//! end and never sees an error. Offsets that readers pass around are logical (`base` plus the
+//! place in `out`); a reader that asks for dropped bytes gets a one-line notice instead.
+//! Between two looks a very fast writer can go past the cap; a few bytes written while the file
+//! is trimmed can be lost.
 //!
 //! # What the engines keep
 //! Measured on Docker 20.10 and Podman 4.3 (through its Docker API):
@@ -54,6 +65,17 @@ pub const WRAPPER_NAME: &str = "boxdeck-proc";
 pub const HELPER_NAME: &str = "boxdeck-helper";
 /// `$0` of the `sh -c` wrapper `boxdeck run --timeout` puts around a command (sandbox/run.rs).
 const RUN_WRAPPER_NAME: &str = "boxdeck-run";
+/// The default cap on a detached process's kept output (bytes); `[processes] output_cap`.
+pub const OUTPUT_CAP: u64 = 8 * 1024 * 1024;
+/// How the dropped part shows where a reader asked for it (`%s`: bytes dropped).
+const TRIMMED_NOTICE: &str =
+    r#"printf '[boxdeck: %s bytes of older output were dropped to keep the record small]\n' "$1""#;
+/// Reads `$d/base` (bytes dropped so far) into `b`.
+const BASE_FN: &str = r#"base() { b=0; [ -f "$d/base" ] && read -r b < "$d/base"; b=${b:-0}; }"#;
+/// Prints the notice for `$1` dropped bytes.
+fn notice_fn() -> String {
+    format!("trimmed() {{ {TRIMMED_NOTICE}; }}")
+}
 /// How much of the end of a process's output the listing carries.
 pub const TAIL_BYTES: u64 = 2048;
 const STARTED_MARKER: &[u8] = b"\x1eBOXDECK-STARTED ";
@@ -64,8 +86,9 @@ const ST_FN: &str =
 
 fn wrapper_script() -> String {
     format!(
-        r#"id=$1; meta=$2; shift 2
+        r#"id=$1; meta=$2; cap=$3; shift 3
 {ST_FN}
+{BASE_FN}
 d=
 for b in {bases}; do
   mkdir -p "$b" 2>/dev/null && chmod 1777 "$b" 2>/dev/null
@@ -77,17 +100,33 @@ read -r up _ < /proc/uptime
 echo "$(date +%s) $up" > "$d/start"
 : > "$d/out"
 if command -v setsid >/dev/null 2>&1; then
-  setsid "$@" > "$d/out" 2>&1 < /dev/null &
+  setsid "$@" >> "$d/out" 2>&1 < /dev/null &
   pid=$!; pg=$pid
 else
-  "$@" > "$d/out" 2>&1 < /dev/null &
+  "$@" >> "$d/out" 2>&1 < /dev/null &
   pid=$!; pg=$$
 fi
 a=$(st $pid); b=$(st $$); c=$(st 1)
 echo "$pid $pg $$ ${{a:-0}} ${{b:-0}} ${{c:-0}}" > "$d/pid"
 printf '\036BOXDECK-STARTED %s\n' "$d"
 exec > /dev/null 2>&1
+# Keep the newest half once past the cap; the process appends, so it writes on at the new end.
+trim() {{
+  n=$(($(wc -c < "$d/out")))
+  [ "$n" -gt "$cap" ] || return 0
+  mkdir "$d/trim.lock" 2>/dev/null || return 0
+  k=$((cap / 2))
+  tail -c "$k" "$d/out" > "$d/out.keep" && base && cat "$d/out.keep" > "$d/out" && echo $((b + n - k)) > "$d/base"
+  rm -f "$d/out.keep"; rmdir "$d/trim.lock"
+}}
+tp=
+if [ "$cap" -gt 0 ] 2>/dev/null; then
+  ( while [ ! -f "$d/exit" ]; do sleep 1; trim; done ) &
+  tp=$!
+fi
 wait "$pid"; code=$?
+# The trimmer is a copy of this shell (same command line): gone with the process.
+[ -n "$tp" ] && kill "$tp" 2>/dev/null
 read -r up _ < /proc/uptime
 echo "$code $(date +%s) $up" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"
 "#,
@@ -100,6 +139,7 @@ echo "$code $(date +%s) $up" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"
 fn list_script() -> String {
     format!(
         r#"{ST_FN}
+{BASE_FN}
 f() {{ if [ -f "$2" ]; then n=$(($(wc -c < "$2"))); printf 'F %s %s\n' "$1" "$n"; head -c "$n" "$2"; fi; }}
 read -r up _ < /proc/uptime
 bt=$(grep '^btime' /proc/stat 2>/dev/null); bt=${{bt#btime }}
@@ -118,7 +158,8 @@ for b in {bases}; do
     fi
     n=0; [ -f "$d/out" ] && n=$(($(wc -c < "$d/out")))
     t=$n; [ "$t" -gt {tail} ] && t={tail}
-    echo "A $pa $wa $n $ga"
+    base
+    echo "A $pa $wa $((b + n)) $ga"
     printf 'F tail %s\n' "$t"
     [ "$t" -gt 0 ] && tail -c "$t" "$d/out" | head -c "$t"
   done
@@ -193,18 +234,43 @@ fn follow_script() -> String {
     format!(
         r#"d=$1; off=$2; rounds=$3
 {ST_FN}
+{BASE_FN}
+{notice}
 {{ read -r pid pg wp pst wst < "$d/pid"; }} 2>/dev/null
 live() {{ [ ! -f "$d/exit" ] && {{ [ "$(st $pid)" = "$pst" ] || [ "$(st $wp)" = "$wst" ]; }}; }}
 while :; do
   l=0; live && l=1
-  n=$(($(wc -c < "$d/out")))
-  if [ "$n" -gt "$off" ]; then tail -c +$((off+1)) "$d/out" | head -c $((n-off)); off=$n; fi
-  [ $l = 1 ] || exit 0
-  rounds=$((rounds-1)); [ $rounds -gt 0 ] || exit {again}
+  if [ -d "$d/trim.lock" ]; then sleep 0.05; continue; fi
+  {read_from}
+  [ $l = 1 ] || {{ echo "OFF $off" >&2; exit 0; }}
+  rounds=$((rounds-1)); [ $rounds -gt 0 ] || {{ echo "OFF $off" >&2; exit {again}; }}
   sleep 0.2
 done
 "#,
-        again = FOLLOW_AGAIN
+        again = FOLLOW_AGAIN,
+        notice = notice_fn(),
+        read_from = READ_FROM,
+    )
+}
+
+/// Prints `out` from logical offset `off` to its end and moves `off` there; dropped bytes
+/// before `off` become the notice. Needs `d`, `off`, [`BASE_FN`] and the notice function.
+const READ_FROM: &str = r#"base; n=$(($(wc -c < "$d/out")))
+  if [ "$off" -lt "$b" ]; then trimmed $((b - off)); off=$b; fi
+  p=$((off - b)); if [ "$n" -gt "$p" ]; then tail -c +$((p+1)) "$d/out" | head -c $((n-p)); off=$((b + n)); fi"#;
+
+/// Prints the output from logical offset `$2` once; the new offset on stderr.
+fn read_script() -> String {
+    format!(
+        r#"d=$1; off=$2
+{BASE_FN}
+{notice}
+i=0; while [ -d "$d/trim.lock" ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
+{read_from}
+echo "OFF $off" >&2
+"#,
+        notice = notice_fn(),
+        read_from = READ_FROM,
     )
 }
 
@@ -332,11 +398,24 @@ pub struct Started {
 }
 
 /// Options for a detached process.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DetachOptions {
     pub env: Vec<String>,
     pub workdir: Option<String>,
     pub user: Option<String>,
+    /// Keep at most about this many bytes of output (the newest); 0 keeps everything.
+    pub output_cap: u64,
+}
+
+impl Default for DetachOptions {
+    fn default() -> Self {
+        DetachOptions {
+            env: Vec::new(),
+            workdir: None,
+            user: None,
+            output_cap: OUTPUT_CAP,
+        }
+    }
 }
 
 /// Start `cmd` detached in `container`; returns once its record exists.
@@ -355,6 +434,7 @@ pub async fn start(engine: &Engine, container: &str, cmd: &[String], opts: &Deta
         WRAPPER_NAME.to_string(),
         id.clone(),
         meta,
+        opts.output_cap.to_string(),
     ];
     full.extend(cmd.iter().cloned());
     let spec = ExecSpec::command(full, &opts.env, opts.user.as_deref(), opts.workdir.as_deref());
@@ -797,10 +877,7 @@ pub async fn output(
         let spec = if follow {
             helper(follow_script(), &[dir, &offset.to_string(), &FOLLOW_ROUNDS.to_string()])
         } else {
-            helper(
-                r#"tail -c +$(($2+1)) "$1/out""#.to_string(),
-                &[dir, &offset.to_string()],
-            )
+            helper(read_script(), &[dir, &offset.to_string()])
         };
         let mut h = engine.exec_start(container, &spec).await?;
         drop(h.input);
@@ -814,6 +891,17 @@ pub async fn output(
                 on_data(&c.data);
             }
         }
+        // The script reports the logical offset it reached (output may have been trimmed, so
+        // counting the bytes delivered is not enough); the rest of stderr is an error.
+        let err_text = String::from_utf8_lossy(&err).into_owned();
+        let mut rest = Vec::new();
+        for line in err_text.lines() {
+            match line.strip_prefix("OFF ").and_then(|n| n.trim().parse::<u64>().ok()) {
+                Some(n) => offset = n,
+                None => rest.push(line),
+            }
+        }
+        let err = rest.join("\n").into_bytes();
         match engine.exec_wait(&h.id).await? {
             0 => return Ok(offset),
             FOLLOW_AGAIN if follow => continue,

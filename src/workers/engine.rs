@@ -62,6 +62,7 @@ impl EngineWorker {
         rx: UnboundedReceiver<Action>,
     ) -> EngineWorker {
         let (stats_tx, stats_rx) = mpsc::unbounded_channel();
+        let output_cap = config.output_cap().unwrap_or(crate::sandbox::procs::OUTPUT_CAP);
         EngineWorker {
             name: target.name.clone().unwrap_or_default(),
             target,
@@ -77,7 +78,7 @@ impl EngineWorker {
             log_task: None,
             stats_tx,
             stats_rx,
-            procs: Default::default(),
+            procs: super::procs::ProcWorker::with_output_cap(output_cap),
         }
     }
 

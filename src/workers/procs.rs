@@ -115,10 +115,17 @@ impl ProcAction {
 pub const FOLLOW_FROM_END: u64 = 256 * 1024;
 
 /// The per-engine state: the one output follow in flight, and the settled exec records.
-#[derive(Default)]
 pub struct ProcWorker {
     follow: Option<JoinHandle<()>>,
     cache: Arc<tokio::sync::Mutex<ExecCache>>,
+    /// The cap on a new detached process's kept output (`[processes] output_cap`).
+    pub output_cap: u64,
+}
+
+impl Default for ProcWorker {
+    fn default() -> Self {
+        ProcWorker::with_output_cap(procs::OUTPUT_CAP)
+    }
 }
 
 impl Drop for ProcWorker {
@@ -142,10 +149,19 @@ async fn list(engine: &Engine, key: RowKey, cache: &tokio::sync::Mutex<ExecCache
 }
 
 impl ProcWorker {
+    pub fn with_output_cap(output_cap: u64) -> Self {
+        ProcWorker {
+            follow: None,
+            cache: Default::default(),
+            output_cap,
+        }
+    }
+
     pub fn on_action(&mut self, engine: &Engine, a: ProcAction, msgs: &UnboundedSender<Msg>) {
         let msgs = msgs.clone();
         let engine = engine.clone();
         let cache = self.cache.clone();
+        let output_cap = self.output_cap;
         match a {
             ProcAction::List(key) => {
                 tokio::spawn(async move { list(&engine, key, &cache, &msgs).await });
@@ -196,7 +212,11 @@ impl ProcWorker {
             ProcAction::Start { target, command } => {
                 tokio::spawn(async move {
                     let cmd = ["sh".to_string(), "-c".to_string(), command];
-                    match procs::start(&engine, &target.key.id, &cmd, &DetachOptions::default()).await {
+                    let opts = DetachOptions {
+                        output_cap,
+                        ..Default::default()
+                    };
+                    match procs::start(&engine, &target.key.id, &cmd, &opts).await {
                         Ok(s) => send(
                             &msgs,
                             ProcMsg::Started {

@@ -412,3 +412,89 @@ fn sandbox_without_a_shell() {
         assert!(stderr(&out).contains("/bin/sh"), "{}", stderr(&out));
     });
 }
+
+/// The size of a process's output file inside the sandbox.
+fn out_file_bytes(run: &RunId, url: &str, name: &str, dir: &str) -> u64 {
+    let out = run
+        .boxdeck(url)
+        .args(["run", name, "--", "sh", "-c", &format!("wc -c < {dir}/out")])
+        .output()
+        .unwrap();
+    assert_ok(&out, "wc of the output file");
+    stdout(&out).trim().parse().expect("a byte count")
+}
+
+#[test]
+fn output_is_capped_to_its_newest_part() {
+    each_engine(|e, run| {
+        let mut cfg = std::fs::read_to_string(&run.config).unwrap();
+        if !cfg.contains("[processes]") {
+            cfg.push_str("[processes]\noutput_cap = \"64k\"\n");
+            std::fs::write(&run.config, cfg).unwrap();
+        }
+        let name = run.create(&e.url, &run.name(&format!("pcap-{}", e.kind)), &[]);
+        // About 160 KB of numbered lines, then time for the wrapper to trim before it ends; a
+        // follow that starts at once reads from the beginning as the file is trimmed under it.
+        let cmd = "i=0; while [ $i -lt 3000 ]; do echo \"line $i of the output, padded to make it longer....\"; \
+                   i=$((i+1)); [ $((i % 500)) = 0 ] && sleep 0.5; done; sleep 2.5; echo END-OF-OUTPUT";
+        let id = run_d(run, &e.url, &name, &["sh", "-c", cmd]);
+        let follow = run.boxdeck(&e.url).args(["peek", "-f", &name, &id]).output().unwrap();
+        assert_ok(&follow, "peek -f");
+        let p = wait_for(run, &e.url, &name, &id, 30, |p| p["state"] == "exited");
+        assert_eq!(p["exit_code"], 0, "the process never saw a write error: {p:#?}");
+        let total = p["output_bytes"].as_u64().unwrap();
+        // 3000 lines of 50 bytes plus their numbers' digits, and the end line.
+        assert_eq!(total, 160_904, "ps counts every byte printed: {p:#?}");
+        let kept = out_file_bytes(run, &e.url, &name, p["dir"].as_str().unwrap());
+        assert!(kept <= 64 * 1024, "the file inside the sandbox is capped: {kept} bytes");
+
+        // peek: a notice for what was dropped, then the newest part, whole lines to the end.
+        let out = run.boxdeck(&e.url).args(["peek", &name, &id]).output().unwrap();
+        assert_ok(&out, "peek");
+        let text = stdout(&out);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("[boxdeck: ")
+                && first.ends_with("bytes of older output were dropped to keep the record small]"),
+            "{first}"
+        );
+        assert!(text.ends_with("line 2999 of the output, padded to make it longer....\nEND-OF-OUTPUT\n"));
+        assert!(!text.contains("line 0 of"), "the oldest part is gone");
+
+        // The follow saw the whole story in order: maybe a notice where it fell behind the
+        // trim, never a line twice, and the end.
+        let seen = stdout(&follow);
+        assert!(
+            seen.ends_with("END-OF-OUTPUT\n"),
+            "{}",
+            &seen[seen.len().saturating_sub(200)..]
+        );
+        let mut last = -1i64;
+        for l in seen.lines().filter(|l| l.starts_with("line ")) {
+            let n: i64 = l.split_whitespace().nth(1).unwrap().parse().unwrap();
+            assert!(n > last, "line {n} after line {last}: out of order or repeated");
+            last = n;
+        }
+        assert_eq!(last, 2999);
+    });
+}
+
+#[test]
+fn locked_sandbox_survives_more_output_than_its_tmpfs() {
+    each_engine(|e, run| {
+        // The locked profile's /tmp is a 64 MB tmpfs; print 80 MB, 10 MB a second.
+        let name = run.create(&e.url, &run.name(&format!("pbig-{}", e.kind)), &["--profile", "locked"]);
+        let cmd = "i=0; while [ $i -lt 80 ]; do head -c 1048576 /dev/zero | tr '\\0' x || exit 9; i=$((i+1)); \
+                   [ $((i % 10)) = 0 ] && sleep 1; done; echo; echo END-OF-OUTPUT";
+        let id = run_d(run, &e.url, &name, &["sh", "-c", cmd]);
+        let p = wait_for(run, &e.url, &name, &id, 90, |p| p["state"] == "exited");
+        assert_eq!(p["exit_code"], 0, "every write succeeded: {p:#?}");
+        assert!(p["output_bytes"].as_u64().unwrap() >= 80 << 20, "{p:#?}");
+        assert!(
+            p["output_tail"].as_str().unwrap().ends_with("END-OF-OUTPUT\n"),
+            "{p:#?}"
+        );
+        let kept = out_file_bytes(run, &e.url, &name, p["dir"].as_str().unwrap());
+        assert!(kept <= 24 << 20, "kept {kept} bytes on the tmpfs");
+    });
+}
