@@ -210,18 +210,31 @@ fn open_or_focus_key(s: &mut State, key: RowKey) {
     s.info(format!("opening a session in {name}… (type ahead; ctrl-] cancels)"));
 }
 
-/// A session the workers opened.
+/// A session the workers opened. It takes focus when it is the one the user is waiting for;
+/// one whose wait was cancelled (the detach key) or overtaken by another `Enter` joins the
+/// tabs without taking the screen.
 pub fn on_opened(s: &mut State, key: RowKey, name: String, session: Arc<Session>) {
     s.sessions.pending.retain(|k| k != &key);
-    if s.sessions.awaiting.as_ref() == Some(&key) {
-        s.sessions.awaiting = None;
-        for t in s.sessions.typeahead.drain(..) {
-            match t {
-                Typed::Key(k) => {
-                    session.send_key(k);
-                }
-                Typed::Paste(text) => session.send_paste(&text),
+    let awaited = s.sessions.awaiting.as_ref() == Some(&key);
+    if !awaited {
+        s.sessions.tabs.push(SessionTab {
+            key,
+            name: name.clone(),
+            session,
+        });
+        s.info(format!(
+            "the session in {name} is open in tab {}",
+            s.sessions.tabs.len()
+        ));
+        return;
+    }
+    s.sessions.awaiting = None;
+    for t in s.sessions.typeahead.drain(..) {
+        match t {
+            Typed::Key(k) => {
+                session.send_key(k);
             }
+            Typed::Paste(text) => session.send_paste(&text),
         }
     }
     s.sessions.tabs.push(SessionTab { key, name, session });

@@ -886,6 +886,8 @@ fn log_lines_redraw_only_when_the_logs_tab_shows() {
 #[test]
 fn keys_typed_while_a_session_opens_wait_for_it() {
     use boxdeck::emulator::tabs::Typed;
+    use boxdeck::emulator::{Session, Status};
+    use std::sync::Arc;
     let (mut s, rows) = fixture();
     // alpha (running) is selected: Enter asks the worker for a session.
     let mut events = vec![code(KeyCode::Enter)];
@@ -929,6 +931,37 @@ fn keys_typed_while_a_session_opens_wait_for_it() {
         ],
     );
     assert!(s.sessions.awaiting.is_none() && s.sessions.typeahead.is_empty());
+    // It still opens, as a tab that does not take the keys.
+    let replay = |bytes: &[u8]| Arc::new(Session::replay(80, 6, bytes, Status::Running));
+    on_msg(
+        &mut s,
+        Msg::SessionOpened {
+            key: key_of(&rows[0]),
+            name: "alpha".into(),
+            session: replay(b"$ "),
+        },
+    );
+    assert_eq!(s.sessions.tabs.len(), 1);
+    assert!(!s.sessions.focused, "the cancelled session does not take the keys");
+
+    // Waited for: it takes focus and gets what was typed meanwhile.
+    s.focus = Pane::Table;
+    s.select(3);
+    let gamma = s.selected_key().cloned().unwrap();
+    assert_eq!(s.rows[&gamma].sb.name, "gamma-beta");
+    drive(&mut s, vec![code(KeyCode::Enter), key('l'), key('s')]);
+    assert_eq!(s.sessions.awaiting, Some(gamma.clone()));
+    assert_eq!(s.sessions.typeahead.len(), 2);
+    on_msg(
+        &mut s,
+        Msg::SessionOpened {
+            key: gamma,
+            name: "gamma-beta".into(),
+            session: replay(b"# "),
+        },
+    );
+    assert!(s.sessions.focused && s.sessions.active == 1 && s.sessions.typeahead.is_empty());
+    assert!(s.sessions.awaiting.is_none());
 }
 
 #[test]
@@ -947,6 +980,8 @@ bash-5.2# echo $((6*7))\r\n42\r\nbash-5.2# ";
             Status::Failed("connection lost: engine docker: the engine's socket is gone".into()),
         ),
     ] {
+        // As after Enter on the row: the session is awaited.
+        s.sessions.awaiting = Some(key_of(sb));
         on_msg(
             &mut s,
             Msg::SessionOpened {
