@@ -88,7 +88,6 @@ fn wrapper_script() -> String {
     format!(
         r#"id=$1; meta=$2; cap=$3; shift 3
 {ST_FN}
-{BASE_FN}
 d=
 for b in {bases}; do
   mkdir -p "$b" 2>/dev/null && chmod 1777 "$b" 2>/dev/null
@@ -110,7 +109,32 @@ a=$(st $pid); b=$(st $$); c=$(st 1)
 echo "$pid $pg $$ ${{a:-0}} ${{b:-0}} ${{c:-0}}" > "$d/pid"
 printf '\036BOXDECK-STARTED %s\n' "$d"
 exec > /dev/null 2>&1
-# Keep the newest half once past the cap; the process appends, so it writes on at the new end.
+# The trimmer: its own small shell (not a copy of this one, whose command line carries the
+# user's command), ending by itself within a second of the exit record.
+if [ "$cap" -gt 0 ] 2>/dev/null; then
+  sh -c '{trimmer}' {trim_name} "$d" "$cap" &
+fi
+wait "$pid"; code=$?
+read -r up _ < /proc/uptime
+echo "$code $(date +%s) $up" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"
+"#,
+        bases = BASES.join(" "),
+        bases_or = BASES.join(" or "),
+        trimmer = trimmer_script(),
+        trim_name = TRIM_NAME,
+    )
+}
+
+/// `$0` of the trimmer a detached process's wrapper starts (see "Bounded output").
+const TRIM_NAME: &str = "boxdeck-trim";
+
+/// Keeps `$1/out` under `$2` bytes while the process runs: past it, the newest half stays and
+/// `base` grows by what was dropped. The process appends, so it writes on at the new end. Ends
+/// within a second of the exit record. Single-quoted into the wrapper: no `'` inside.
+fn trimmer_script() -> String {
+    format!(
+        r#"d=$1; cap=$2
+{BASE_FN}
 trim() {{
   n=$(($(wc -c < "$d/out")))
   [ "$n" -gt "$cap" ] || return 0
@@ -119,19 +143,8 @@ trim() {{
   tail -c "$k" "$d/out" > "$d/out.keep" && base && cat "$d/out.keep" > "$d/out" && echo $((b + n - k)) > "$d/base"
   rm -f "$d/out.keep"; rmdir "$d/trim.lock"
 }}
-tp=
-if [ "$cap" -gt 0 ] 2>/dev/null; then
-  ( while [ ! -f "$d/exit" ]; do sleep 1; trim; done ) &
-  tp=$!
-fi
-wait "$pid"; code=$?
-# The trimmer is a copy of this shell (same command line): gone with the process.
-[ -n "$tp" ] && kill "$tp" 2>/dev/null
-read -r up _ < /proc/uptime
-echo "$code $(date +%s) $up" > "$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"
-"#,
-        bases = BASES.join(" "),
-        bases_or = BASES.join(" or "),
+while [ ! -f "$d/exit" ]; do sleep 1; trim; done
+"#
     )
 }
 
@@ -238,9 +251,12 @@ fn follow_script() -> String {
 {notice}
 {{ read -r pid pg wp pst wst < "$d/pid"; }} 2>/dev/null
 live() {{ [ ! -f "$d/exit" ] && {{ [ "$(st $pid)" = "$pst" ] || [ "$(st $wp)" = "$wst" ]; }}; }}
+w=0
 while :; do
   l=0; live && l=1
-  if [ -d "$d/trim.lock" ]; then sleep 0.05; continue; fi
+  # A trim in progress (bounded: a trimmer killed mid-way leaves its lock behind).
+  if [ $l = 1 ] && [ -d "$d/trim.lock" ] && [ $w -lt 40 ]; then w=$((w+1)); sleep 0.05; continue; fi
+  w=0
   {read_from}
   [ $l = 1 ] || {{ echo "OFF $off" >&2; exit 0; }}
   rounds=$((rounds-1)); [ $rounds -gt 0 ] || {{ echo "OFF $off" >&2; exit {again}; }}
@@ -979,6 +995,12 @@ mod tests {
         b.extend_from_slice(b"P 42 95000\nC sleep\x1f30\x1f\n");
         b.extend_from_slice(b"P 43 95010\nC sh\x1f-c\x1fexit 3\n");
         b
+    }
+
+    #[test]
+    fn the_trimmer_fits_in_single_quotes() {
+        assert!(!trimmer_script().contains('\''), "the wrapper single-quotes it");
+        assert!(wrapper_script().contains(TRIM_NAME));
     }
 
     #[test]
