@@ -27,6 +27,7 @@ pub fn on_event(s: &mut State, ev: Event) {
         Event::Resize(w, h) => {
             s.area = Rect::new(0, 0, w, h);
             s.clamp_offset();
+            crate::emulator::tabs::resize_all(s);
             s.dirty = true;
         }
         Event::Paste(text) => on_paste(s, &text),

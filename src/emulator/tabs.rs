@@ -148,13 +148,31 @@ pub async fn close_all(tabs: &mut SessionTabs, limit: std::time::Duration) {
     let _ = tokio::time::timeout(limit, futures::future::join_all(open.iter().map(|t| t.session.wait()))).await;
 }
 
-/// A size for a session before its pane is drawn: the detail pane's inner area, roughly.
+/// The size of the session pane in the current layout: the detail pane's inner area below the
+/// tab bar (what the Sessions tab draws into).
 fn initial_size(s: &State) -> (u16, u16) {
     let a = crate::views::layout(s.area, s);
     (
         a.detail.width.saturating_sub(2).max(10),
         a.detail.height.saturating_sub(3).max(3),
     )
+}
+
+/// The terminal was resized: every session, shown or hidden, takes the size its pane has now,
+/// so a hidden shell's output is already laid out for the screen it will be shown on.
+pub fn resize_all(s: &State) {
+    let a = crate::views::layout(s.area, s);
+    // Zoomed on the table (or a screen too small for a pane): nothing to size to yet; the
+    // shown session is sized when it is drawn.
+    if s.sessions.tabs.is_empty() || a.detail.width < 12 || a.detail.height < 6 {
+        return;
+    }
+    let (cols, rows) = initial_size(s);
+    for t in &s.sessions.tabs {
+        if t.session.status().is_running() {
+            t.session.resize(cols, rows);
+        }
+    }
 }
 
 /// `Enter` on a sandbox: focus its running session, else open a new one. A tab whose shell has

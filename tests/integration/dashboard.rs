@@ -1000,3 +1000,34 @@ bash-5.2# echo $((6*7))\r\n42\r\nbash-5.2# ";
     s.sessions.active = 1;
     insta::assert_snapshot!("session_ended_unfocused", render(&mut s, W, 24));
 }
+
+#[test]
+fn a_terminal_resize_resizes_hidden_sessions_too() {
+    use boxdeck::emulator::{Session, Status};
+    use std::sync::Arc;
+    let (mut s, rows) = fixture();
+    for sb in [&rows[0], &rows[2]] {
+        s.sessions.awaiting = Some(key_of(sb));
+        on_msg(
+            &mut s,
+            Msg::SessionOpened {
+                key: key_of(sb),
+                name: sb.name.clone(),
+                session: Arc::new(Session::replay(40, 5, b"$ ", Status::Running)),
+            },
+        );
+    }
+    // Shown: the second tab. Draw once, then make the terminal wider and taller.
+    render(&mut s, W, H);
+    boxdeck::app::handlers::on_event(&mut s, Event::Resize(W + 20, H + 10));
+    render(&mut s, W + 20, H + 10);
+    let shown = s.sessions.tabs[1].session.size();
+    let hidden = s.sessions.tabs[0].session.size();
+    assert_eq!(hidden, shown, "the hidden session has the pane's size too");
+    assert_eq!(shown.0, W + 20 - 2, "the pane spans the new width inside its border");
+    // Zoomed on the table there is no pane to size to: sessions keep their size.
+    s.focus = Pane::Table;
+    s.zoom = true;
+    boxdeck::app::handlers::on_event(&mut s, Event::Resize(W, H));
+    assert_eq!(s.sessions.tabs[0].session.size(), hidden);
+}
