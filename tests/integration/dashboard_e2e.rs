@@ -14,7 +14,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use boxdeck::engine::ContainerState;
-use common::proxy::Proxy;
+use common::proxy::CuttableEngine;
 use common::pty::Dashboard;
 use common::{RunId, TEST_IMAGE};
 
@@ -206,11 +206,6 @@ fn max_mark(screen: &str, marker: &str) -> u64 {
 #[test]
 fn engine_that_goes_away_shows_a_banner_and_resumes() {
     let Some(docker) = common::docker() else { return };
-    let upstream = docker
-        .url
-        .strip_prefix("unix://")
-        .expect("docker on a unix socket")
-        .to_string();
     let rid = RunId::new(std::slice::from_ref(&docker));
     let marker = format!("MARK-{}", rid.id);
     let mut cfg = std::fs::read_to_string(&rid.config).unwrap();
@@ -219,12 +214,9 @@ fn engine_that_goes_away_shows_a_banner_and_resumes() {
     ));
     std::fs::write(&rid.config, cfg).unwrap();
     let name = rid.create(&docker.url, &rid.name("recon"), &["--profile", "counter"]);
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("engine.sock");
-    let mut proxy = Proxy::start(&sock, &upstream);
-    let url = format!("unix://{}", sock.display());
+    let mut engine = CuttableEngine::new(&docker.url);
 
-    let mut d = spawn(&rid, &[&url]);
+    let mut d = spawn(&rid, &[&engine.url]);
     d.wait_for("the table", Duration::from_secs(20), |c| c.contains("● docker"));
     filter(&mut d, &name);
     let before = d.wait_for("the counter in the logs", Duration::from_secs(20), |c| {
@@ -232,14 +224,14 @@ fn engine_that_goes_away_shows_a_banner_and_resumes() {
     });
     let seen = max_mark(&before, &marker);
 
-    proxy.stop();
+    engine.cut();
     let c = d.wait_for("the disconnected banner", Duration::from_secs(20), |c| {
         c.contains("disconnected")
     });
     assert!(c.contains("✗ docker"), "the status line shows the engine down:\n{c}");
     assert!(c.contains(&name), "rows stay on screen while the engine is away:\n{c}");
 
-    let _proxy = Proxy::start(&sock, &upstream);
+    engine.restore();
     let c = d.wait_for("the engine back and the follow resumed", Duration::from_secs(40), |c| {
         !c.contains("disconnected") && c.contains("● docker") && max_mark(c, &marker) > seen + 5
     });

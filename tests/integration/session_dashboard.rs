@@ -12,7 +12,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::RunId;
-use common::proxy::Proxy;
+use common::proxy::CuttableEngine;
 use common::pty::Dashboard;
 
 const ROWS: u16 = 40;
@@ -33,6 +33,21 @@ fn running_shells(rt: &tokio::runtime::Runtime, engine: &boxdeck::engine::Engine
         .collect()
 }
 
+/// The dashboard on `url` (its screen parsed with vt100 0.18: REP and HPA, see
+/// docs/TERMINAL.md), filtered to the sandbox `name` alone.
+fn spawn_filtered(rid: &RunId, url: &str, name: &str) -> Dashboard<vt100_18::Parser> {
+    let mut d = Dashboard::<vt100_18::Parser>::spawn_with(&rid.config, &[url], ROWS, COLS)
+        .with_send_pause(Duration::from_millis(150));
+    d.wait_for("the table", WAIT, |c| c.contains("NAME"));
+    d.send(b"/");
+    d.send(name.as_bytes());
+    d.send(b"\r");
+    d.wait_for("our sandbox alone", WAIT, |c| {
+        c.contains(name) && c.contains("Sandboxes 1/")
+    });
+    d
+}
+
 #[test]
 fn enter_opens_a_session_and_ctrl_bracket_leaves_it_running() {
     let Some(docker) = common::docker() else { return };
@@ -42,16 +57,7 @@ fn enter_opens_a_session_and_ctrl_bracket_leaves_it_running() {
     let engine = rt.block_on(docker.connect());
 
     // The screen is parsed with vt100 0.18 (REP and HPA, see docs/TERMINAL.md).
-    let mut d = Dashboard::<vt100_18::Parser>::spawn_with(&rid.config, &[&docker.url], ROWS, COLS)
-        .with_send_pause(Duration::from_millis(150));
-
-    d.wait_for("the table", WAIT, |c| c.contains("NAME"));
-    d.send(b"/");
-    d.send(name.as_bytes());
-    d.send(b"\r");
-    d.wait_for("our sandbox alone", WAIT, |c| {
-        c.contains(&name) && c.contains("Sandboxes 1/")
-    });
+    let mut d = spawn_filtered(&rid, &docker.url, &name);
 
     // Enter opens a session; the prompt appears in the pane.
     d.send(b"\r");
@@ -146,29 +152,13 @@ fn enter_opens_a_session_and_ctrl_bracket_leaves_it_running() {
 #[test]
 fn engine_lost_mid_session_ends_the_tab_and_enter_opens_a_new_shell() {
     let Some(docker) = common::docker() else { return };
-    let upstream = docker
-        .url
-        .strip_prefix("unix://")
-        .expect("docker on a unix socket")
-        .to_string();
     let rid = RunId::new(std::slice::from_ref(&docker));
     let name = rid.create(&docker.url, &rid.name("dlost"), &[]);
     let rt = common::rt();
     let engine = rt.block_on(docker.connect());
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("engine.sock");
-    let mut proxy = Proxy::start(&sock, &upstream);
-    let url = format!("unix://{}", sock.display());
+    let mut cuttable = CuttableEngine::new(&docker.url);
 
-    let mut d = Dashboard::<vt100_18::Parser>::spawn_with(&rid.config, &[&url], ROWS, COLS)
-        .with_send_pause(Duration::from_millis(150));
-    d.wait_for("the table", WAIT, |c| c.contains("NAME"));
-    d.send(b"/");
-    d.send(name.as_bytes());
-    d.send(b"\r");
-    d.wait_for("our sandbox alone", WAIT, |c| {
-        c.contains(&name) && c.contains("Sandboxes 1/")
-    });
+    let mut d = spawn_filtered(&rid, &cuttable.url, &name);
     d.send(b"\r");
     d.wait_for("a shell prompt in the pane", WAIT, |c| c.contains("bash-5.2#"));
     d.send(b"echo before-$((6*7))\r");
@@ -178,7 +168,7 @@ fn engine_lost_mid_session_ends_the_tab_and_enter_opens_a_new_shell() {
     assert_eq!(old.len(), 1, "one session shell runs in the sandbox");
 
     // The engine goes away: the tab says the session ended and why; the output stays.
-    proxy.stop();
+    cuttable.cut();
     let c = d.wait_for("the session marked as ended", WAIT, |c| {
         c.contains("disconnected") && c.contains("ended") && c.contains("connection lost")
     });
@@ -193,7 +183,7 @@ fn engine_lost_mid_session_ends_the_tab_and_enter_opens_a_new_shell() {
     });
 
     // The engine comes back; Enter opens a new shell rather than focusing the dead tab.
-    let _proxy = Proxy::start(&sock, &upstream);
+    cuttable.restore();
     d.wait_for("the engine back", Duration::from_secs(40), |c| {
         !c.contains("disconnected") && c.contains("● docker")
     });

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::RunId;
-use common::proxy::Proxy;
+use common::proxy::CuttableEngine;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -261,23 +261,15 @@ fn shell_with_a_pipe_and_bad_input() {
 #[test]
 fn engine_cut_mid_session_is_a_clear_error_with_the_terminal_restored() {
     let Some(te) = common::docker() else { return };
-    let upstream = te
-        .url
-        .strip_prefix("unix://")
-        .expect("docker on a unix socket")
-        .to_string();
     let run = RunId::new(std::slice::from_ref(&te));
     let name = run.create(&te.url, &run.name("shell-cut"), &[]);
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("engine.sock");
-    let mut proxy = Proxy::start(&sock, &upstream);
-    let url = format!("unix://{}", sock.display());
-    let mut pty = Pty::spawn(&run, &url, &["shell", &name], 100, 30);
+    let mut engine = CuttableEngine::new(&te.url);
+    let mut pty = Pty::spawn(&run, &engine.url, &["shell", &name], 100, 30);
     let cooked = libc::ICANON | libc::ECHO;
     pty.wait_for("a prompt", at_prompt);
     pty.type_str("echo cut-$((6*7))\r");
     pty.wait_for("the shell's answer", |r| has_line(r, "cut-42"));
-    proxy.stop();
+    engine.cut();
     assert_eq!(pty.wait_exit(), 1, "a lost engine is a failure (exit 1)");
     assert_eq!(
         pty.lflags() & cooked,

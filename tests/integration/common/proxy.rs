@@ -75,3 +75,47 @@ impl Drop for Proxy {
         self.stop();
     }
 }
+
+/// A [`Proxy`] on a socket in its own temporary folder in front of an engine's unix socket:
+/// point boxdeck at [`CuttableEngine::url`], then [`cut`](CuttableEngine::cut) and
+/// [`restore`](CuttableEngine::restore) the engine as the test needs.
+pub struct CuttableEngine {
+    pub url: String,
+    sock: PathBuf,
+    upstream: String,
+    proxy: Option<Proxy>,
+    _dir: tempfile::TempDir,
+}
+
+impl CuttableEngine {
+    pub fn new(engine_url: &str) -> CuttableEngine {
+        let upstream = engine_url
+            .strip_prefix("unix://")
+            .expect("an engine on a unix socket")
+            .to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("engine.sock");
+        let proxy = Some(Proxy::start(&sock, &upstream));
+        CuttableEngine {
+            url: format!("unix://{}", sock.display()),
+            sock,
+            upstream,
+            proxy,
+            _dir: dir,
+        }
+    }
+
+    /// The engine goes away: every connection cut, the socket gone.
+    pub fn cut(&mut self) {
+        if let Some(mut p) = self.proxy.take() {
+            p.stop();
+        }
+    }
+
+    /// The engine comes back on the same socket.
+    pub fn restore(&mut self) {
+        if self.proxy.is_none() {
+            self.proxy = Some(Proxy::start(&self.sock, &self.upstream));
+        }
+    }
+}
