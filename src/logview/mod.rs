@@ -112,6 +112,17 @@ impl From<StreamKind> for LineStream {
     }
 }
 
+/// What the ring already has of the part of the log a resumed follow sends again.
+#[derive(Debug, Clone)]
+struct Resume {
+    /// The newest timestamp in the ring: lines after it are new.
+    max: DateTime<Utc>,
+    /// The second asked for again (`max`'s); anything older is already in the ring.
+    since: i64,
+    /// (timestamp, stderr, text) of the ring's lines from `max`'s second on.
+    seen: std::collections::HashSet<(DateTime<Utc>, bool, String)>,
+}
+
 /// One sanitised log line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
@@ -232,8 +243,8 @@ pub struct LogPane {
     generation: u64,
     /// A message from the dashboard shown in the status line ("log ended: ...").
     notice: Option<String>,
-    /// After a reconnect: lines stamped at or before this are already in the ring.
-    resume_after: Option<DateTime<Utc>>,
+    /// After a reconnect: what the ring already has of the part the engine sends again.
+    resume: Option<Resume>,
     /// Rows of log lines and total width of the last draw.
     view_rows: AtomicU16,
     view_width: AtomicU16,
@@ -263,7 +274,7 @@ impl Clone for LogPane {
             current: self.current,
             generation: self.generation,
             notice: self.notice.clone(),
-            resume_after: self.resume_after,
+            resume: self.resume.clone(),
             view_rows: AtomicU16::new(self.view_rows.load(Ordering::Relaxed)),
             view_width: AtomicU16::new(self.view_width.load(Ordering::Relaxed)),
         }
@@ -305,7 +316,7 @@ impl LogPane {
             current: None,
             generation: 0,
             notice: None,
-            resume_after: None,
+            resume: None,
             view_rows: AtomicU16::new(20),
             view_width: AtomicU16::new(80),
         }
@@ -433,10 +444,16 @@ impl LogPane {
         } else {
             None
         };
-        if let Some(mark) = self.resume_after {
+        if let Some(r) = &self.resume {
             match ts {
-                Some(t) if t <= mark => return, // already in the ring
-                _ => self.resume_after = None,
+                // Stamped no later than the newest kept line: skip it if the ring has it (stdout
+                // and stderr arrive in no fixed order, so an older line may be new to the ring).
+                Some(t) if t <= r.max => {
+                    if t.timestamp() < r.since || r.seen.contains(&(t, ls == LineStream::Err, text.clone())) {
+                        return;
+                    }
+                }
+                _ => self.resume = None,
             }
         }
         let seq = self.first_seq + self.lines.len() as u64;
@@ -485,8 +502,19 @@ impl LogPane {
     /// the tail; the ring may get duplicates).
     pub fn prepare_resume(&mut self) -> Option<i64> {
         self.partial = Default::default();
-        self.resume_after = self.last_timestamp();
-        self.resume_after.map(|t| t.timestamp())
+        let max = self.lines.iter().filter_map(|l| l.ts).max()?;
+        // The engine sends again everything from `max`'s second on: remember those lines.
+        let since = max.timestamp();
+        let seen = self
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let t = l.ts?;
+                (t.timestamp() >= since).then(|| (t, l.stream == LineStream::Err, l.text.to_string()))
+            })
+            .collect();
+        self.resume = Some(Resume { max, since, seen });
+        Some(since)
     }
 
     /// Drop every line, pending partial line, carried colour and search match (the query,
@@ -497,7 +525,7 @@ impl LogPane {
         self.bytes = 0;
         self.partial = Default::default();
         self.carry = Default::default();
-        self.resume_after = None;
+        self.resume = None;
         self.matches.clear();
         self.current = None;
         self.follow = true;

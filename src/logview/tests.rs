@@ -133,6 +133,30 @@ fn resume_skips_lines_already_kept() {
     assert_eq!(none.prepare_resume(), None);
 }
 
+#[test]
+fn resume_with_streams_interleaved_takes_nothing_twice_and_loses_nothing() {
+    // stdout and stderr reach the ring in no fixed order: here the newest-stamped line is not
+    // the last one that arrived. All within one second, which is what the engine sends again.
+    let at = |frac: &str, text: &str| format!("2026-11-21T06:00:05.{frac}Z {text}\n").into_bytes();
+    let mut p = LogPane::new(100);
+    p.push(OUT, &at("1", "out one"));
+    p.push(OUT, &at("3", "out three"));
+    p.push(ERR, &at("2", "err two"));
+    let since = p.prepare_resume().unwrap();
+    assert_eq!(since % 60, 5);
+    // The engine sends that second again in time order, with a stderr line the ring never got
+    // (stamped before the newest kept line), then a new line.
+    p.push(OUT, &at("1", "out one"));
+    p.push(ERR, &at("2", "err two"));
+    p.push(ERR, &at("25", "err two and a half"));
+    p.push(OUT, &at("3", "out three"));
+    p.push(OUT, b"2026-11-21T06:00:06.0Z out four\n");
+    assert_eq!(
+        texts(&p),
+        ["out one", "out three", "err two", "err two and a half", "out four"]
+    );
+}
+
 // ---- ring bounds ------------------------------------------------------------------------
 
 #[test]
