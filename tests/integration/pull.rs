@@ -82,30 +82,32 @@ impl Drop for PullTag {
     }
 }
 
-#[test]
-fn cli_create_pulls_a_missing_image_with_progress() {
+/// The engines to pull on: none when the registry is down (a failure under CI).
+fn pull_engines() -> Vec<TestEngine> {
     let engines = common::engines();
     if engines.is_empty() || !registry_up() {
-        return;
+        return Vec::new();
     }
+    engines
+}
+
+/// `boxdeck create --image IMAGE --name NAME` with the run's label.
+fn create_from(rid: &RunId, e: &TestEngine, image: &str, name: &str) -> std::process::Output {
+    rid.boxdeck(&e.url)
+        .args(["create", "--image", image, "--name", name, "--label", &rid.label()])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_create_pulls_a_missing_image_with_progress() {
+    let engines = pull_engines();
     for e in &engines {
         // Declared before the RunId so its containers are gone before the image is removed.
         let pull = PullTag::new(std::slice::from_ref(e));
         let rid = RunId::new(std::slice::from_ref(e));
         let name = rid.name("pulled");
-        let out = rid
-            .boxdeck(&e.url)
-            .args([
-                "create",
-                "--image",
-                &pull.image,
-                "--name",
-                &name,
-                "--label",
-                &rid.label(),
-            ])
-            .output()
-            .unwrap();
+        let out = create_from(&rid, e, &pull.image, &name);
         assert_ok(&out, &format!("create with a pull on {}", e.kind));
         let err = stderr(&out);
         assert!(
@@ -145,19 +147,7 @@ fn cli_create_pulls_a_missing_image_with_progress() {
 
         // Present now: a second sandbox from it does not pull again.
         let again = rid.name("again");
-        let out = rid
-            .boxdeck(&e.url)
-            .args([
-                "create",
-                "--image",
-                &pull.image,
-                "--name",
-                &again,
-                "--label",
-                &rid.label(),
-            ])
-            .output()
-            .unwrap();
+        let out = create_from(&rid, e, &pull.image, &again);
         assert_ok(&out, "create from the pulled image");
         assert!(!stderr(&out).contains("pulling"), "no second pull:\n{}", stderr(&out));
     }
@@ -165,10 +155,7 @@ fn cli_create_pulls_a_missing_image_with_progress() {
 
 #[test]
 fn dashboard_create_reports_pull_progress_then_creates() {
-    let engines = common::engines();
-    if engines.is_empty() || !registry_up() {
-        return;
-    }
+    let engines = pull_engines();
     for e in &engines {
         let pull = PullTag::new(std::slice::from_ref(e));
         let rid = RunId::new(std::slice::from_ref(e));

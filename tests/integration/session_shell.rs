@@ -138,15 +138,23 @@ fn at_prompt(rows: &[String]) -> bool {
         .is_some_and(|r| r.trim_end().ends_with('#'))
 }
 
+/// The local flags raw mode clears and a restored terminal has.
+const COOKED: libc::tcflag_t = libc::ICANON | libc::ECHO;
+
+/// `boxdeck shell NAME` in a pty of `cols` x `rows`, once its prompt shows.
+fn shell_at_prompt(run: &RunId, url: &str, name: &str, cols: u16, rows: u16) -> Pty {
+    let pty = Pty::spawn(run, url, &["shell", name], cols, rows);
+    pty.wait_for("a prompt", at_prompt);
+    pty
+}
+
 #[test]
 fn shell_in_a_pty_resizes_and_passes_the_exit_code() {
     let Some(te) = common::docker() else { return };
     let run = RunId::new(std::slice::from_ref(&te));
     let name = run.create(&te.url, &run.name("shell-pty"), &[]);
-    let mut pty = Pty::spawn(&run, &te.url, &["shell", &name], 100, 30);
-    let cooked = libc::ICANON | libc::ECHO;
-    pty.wait_for("a prompt", at_prompt);
-    assert_eq!(pty.lflags() & cooked, 0, "raw mode while the shell runs");
+    let mut pty = shell_at_prompt(&run, &te.url, &name, 100, 30);
+    assert_eq!(pty.lflags() & COOKED, 0, "raw mode while the shell runs");
     pty.type_str("stty size\r");
     pty.wait_for("stty size 30 100", |r| has_line(r, "30 100"));
     pty.resize(120, 40);
@@ -157,7 +165,7 @@ fn shell_in_a_pty_resizes_and_passes_the_exit_code() {
     pty.wait_for("TERM passed through", |r| has_line(r, "xterm-256color 42"));
     pty.type_str("exit 5\r");
     assert_eq!(pty.wait_exit(), 5, "the shell's exit code is boxdeck's");
-    assert_eq!(pty.lflags() & cooked, cooked, "terminal restored after the shell ended");
+    assert_eq!(pty.lflags() & COOKED, COOKED, "terminal restored after the shell ended");
 }
 
 #[test]
@@ -165,17 +173,15 @@ fn sigterm_restores_the_terminal_and_ends_the_shell() {
     let Some(te) = common::docker() else { return };
     let run = RunId::new(std::slice::from_ref(&te));
     let name = run.create(&te.url, &run.name("shell-term"), &[]);
-    let mut pty = Pty::spawn(&run, &te.url, &["shell", &name], 80, 24);
-    let cooked = libc::ICANON | libc::ECHO;
-    pty.wait_for("a prompt", at_prompt);
+    let mut pty = shell_at_prompt(&run, &te.url, &name, 80, 24);
     // A foreground program that ignores EOF, so only the hang-up can end the shell.
     pty.type_str("sleep 4321\r");
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(pty.lflags() & cooked, 0, "raw mode while the shell runs");
+    assert_eq!(pty.lflags() & COOKED, 0, "raw mode while the shell runs");
     let pid = pty.child.process_id().expect("pid") as i32;
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     assert_eq!(pty.wait_exit(), 128 + 15, "SIGTERM exit code");
-    assert_eq!(pty.lflags() & cooked, cooked, "terminal restored after SIGTERM");
+    assert_eq!(pty.lflags() & COOKED, COOKED, "terminal restored after SIGTERM");
     let rt = common::rt();
     let engine = rt.block_on(te.connect());
     let end = Instant::now() + WAIT;
@@ -264,16 +270,14 @@ fn engine_cut_mid_session_is_a_clear_error_with_the_terminal_restored() {
     let run = RunId::new(std::slice::from_ref(&te));
     let name = run.create(&te.url, &run.name("shell-cut"), &[]);
     let mut engine = CuttableEngine::new(&te.url);
-    let mut pty = Pty::spawn(&run, &engine.url, &["shell", &name], 100, 30);
-    let cooked = libc::ICANON | libc::ECHO;
-    pty.wait_for("a prompt", at_prompt);
+    let mut pty = shell_at_prompt(&run, &engine.url, &name, 100, 30);
     pty.type_str("echo cut-$((6*7))\r");
     pty.wait_for("the shell's answer", |r| has_line(r, "cut-42"));
     engine.cut();
     assert_eq!(pty.wait_exit(), 1, "a lost engine is a failure (exit 1)");
     assert_eq!(
-        pty.lflags() & cooked,
-        cooked,
+        pty.lflags() & COOKED,
+        COOKED,
         "terminal restored after the engine went away"
     );
     let screen = pty.rows().join("\n");
